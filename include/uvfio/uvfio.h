@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uvfio: the Linux VFIO framework in userspace. This is the core library's
+ * public API: build a world from a machine description, and drive it the way a
+ * program drives a Linux host: open /dev/vfio nodes, ioctl, pread/pwrite,
+ * close, and write sysfs attributes. Every call has the kernel's semantics and
+ * errnos (Linux 6.12). Functions that mirror a syscall return -1 and set errno;
+ * the others return 0 or a negative errno.
+ */
+#ifndef UVFIO_UVFIO_H
+#define UVFIO_UVFIO_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct uvfio_machine;
+struct uvfio_world;
+struct uvfio_proc;
+
+/* Machine descriptions (docs/machine-format.md). Errors name the line: "file:3: ...". */
+int uvfio_machine_parse(const char *text, const char *source, struct uvfio_machine **out,
+			char *err, size_t errlen);
+int uvfio_machine_load(const char *path, struct uvfio_machine **out, char *err, size_t errlen);
+/* The built-in default machine (QEMU q35 with edu, two e1000 behind a PCIe-to-PCI bridge, ICH9). */
+struct uvfio_machine *uvfio_machine_default(void);
+/* The default machine's description text. */
+const char *uvfio_machine_default_text(void);
+void uvfio_machine_free(struct uvfio_machine *m);
+
+int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, char *err,
+		       size_t errlen);
+/* Releases everything in kernel order; open files of procs must be closed first. */
+void uvfio_world_destroy(struct uvfio_world *w);
+/* Prints devices (by bus), IOMMU groups and drivers as a tree. */
+void uvfio_world_print_tree(struct uvfio_world *w, FILE *out);
+/* Waits until the device models' pending work that is due now has run. */
+void uvfio_world_flush(struct uvfio_world *w);
+
+/*
+ * sysfs, by path ("/sys/bus/pci/drivers/vfio-pci/bind", ...): the kernel's
+ * effects and errnos on writes, its exact text on reads. Returns the count
+ * written or read, or a negative errno. Writes may block as the kernel's do.
+ */
+ssize_t uvfio_sysfs_write(struct uvfio_world *w, const char *path, const void *buf, size_t len);
+ssize_t uvfio_sysfs_read(struct uvfio_world *w, const char *path, void *buf, size_t size);
+/* Target of a sysfs symlink ("../../../bus/pci/drivers/e1000"); negative errno if none. */
+ssize_t uvfio_sysfs_readlink(struct uvfio_world *w, const char *path, char *buf, size_t size);
+
+/*
+ * An in-process caller: a process of its own with a descriptor table, whose
+ * memory is this process's memory. Descriptor numbers are real, reserved
+ * descriptors of this process, so they never collide with the caller's own
+ * (eventfds, memfds) and leak checks see them.
+ */
+struct uvfio_proc_opts {
+	unsigned long long rlimit_memlock; /* bytes; 0 = this process's RLIMIT_MEMLOCK */
+	int cap_ipc_lock; /* -1: from this process's capabilities; 0 no; 1 yes */
+};
+
+struct uvfio_proc *uvfio_proc_new(struct uvfio_world *w, const struct uvfio_proc_opts *opts);
+/* Closes every descriptor still open (what process exit does) and frees the proc. */
+void uvfio_proc_free(struct uvfio_proc *p);
+
+int uvfio_open(struct uvfio_proc *p, const char *path, int flags);
+int uvfio_close(struct uvfio_proc *p, int fd);
+int uvfio_dup(struct uvfio_proc *p, int fd);
+int uvfio_ioctl(struct uvfio_proc *p, int fd, unsigned long request, ...);
+ssize_t uvfio_pread(struct uvfio_proc *p, int fd, void *buf, size_t count, off_t offset);
+ssize_t uvfio_pwrite(struct uvfio_proc *p, int fd, const void *buf, size_t count, off_t offset);
+ssize_t uvfio_read(struct uvfio_proc *p, int fd, void *buf, size_t count);
+ssize_t uvfio_write(struct uvfio_proc *p, int fd, const void *buf, size_t count);
+off_t uvfio_lseek(struct uvfio_proc *p, int fd, off_t offset, int whence);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UVFIO_UVFIO_H */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Open files, the calling task and its memory: the three things a kernel
+ * syscall handler has at hand (struct file, current, current->mm).
+ *
+ * A struct file is one open file description. Its reference count is the
+ * number of descriptors (and in-flight calls) that refer to it; ->release runs
+ * when the last one goes away, exactly as the kernel's fops->release, so every
+ * close order and process death give kernel semantics.
+ *
+ * A struct task is whoever makes the call: in-process tests (task_local.c) or a
+ * daemon connection. It resolves the caller's descriptor numbers, installs new
+ * descriptors and reaches the caller's memory (copy_{from,to}_user).
+ */
+#ifndef UVFIO_CORE_BASE_FILE_H
+#define UVFIO_CORE_BASE_FILE_H
+
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include "shared/eventfd.h"
+#include "shared/kref.h"
+#include "shared/macro.h"
+#include "shared/mutex.h"
+
+struct file;
+struct task;
+struct uvfio_world;
+
+/*
+ * An address space whose memory the core may read and write: a caller's, for
+ * ioctl payloads, and a DMA mapper's, for device DMA through type1 mappings.
+ */
+struct mm_struct {
+	struct kref kref;
+	const struct mm_ops *ops;
+	atomic_long locked_vm; /* pages accounted against RLIMIT_MEMLOCK */
+	pid_t pid;
+};
+
+struct mm_ops {
+	/* Copies len bytes at addr to/from buf: 0, or -EFAULT if any byte is not mapped. */
+	int (*access)(struct mm_struct *mm, u64 addr, void *buf, size_t len, bool write);
+	void (*release)(struct mm_struct *mm);
+};
+
+static inline struct mm_struct *mmget(struct mm_struct *mm)
+{
+	kref_get(&mm->kref);
+	return mm;
+}
+
+void mmput(struct mm_struct *mm);
+
+static inline int mm_access(struct mm_struct *mm, u64 addr, void *buf, size_t len, bool write)
+{
+	return mm->ops->access(mm, addr, buf, len, write);
+}
+
+struct task_ops {
+	/* New reference on the caller's descriptor fd, or ERR_PTR(-EBADF). A descriptor
+	 * that exists but is not one of ours gives ERR_PTR(-EBADFD). */
+	struct file *(*fget)(struct task *t, int fd);
+	/* The caller's eventfd fd: ERR_PTR(-EBADF) or ERR_PTR(-EINVAL) if not an eventfd. */
+	struct eventfd_ctx *(*eventfd_ctx_fdget)(struct task *t, int fd);
+	/* Installs f as a new O_CLOEXEC descriptor; consumes the reference on success and
+	 * returns the descriptor number, or a negative errno (-EMFILE). */
+	int (*fd_install)(struct task *t, struct file *f);
+};
+
+struct task {
+	const struct task_ops *ops;
+	struct mm_struct *mm;
+	pid_t pid;
+	uid_t uid;
+	u64 rlimit_memlock; /* bytes; UINT64_MAX for unlimited */
+	bool cap_ipc_lock;
+	bool cap_sys_rawio;
+	void *priv;
+};
+
+static inline int copy_from_user(struct task *t, void *dst, unsigned long src, size_t n)
+{
+	return mm_access(t->mm, src, dst, n, false);
+}
+
+static inline int copy_to_user(struct task *t, unsigned long dst, const void *src, size_t n)
+{
+	return mm_access(t->mm, dst, (void *)src, n, true);
+}
+
+/* Copies a NUL-terminated string of at most max bytes (incl. NUL): -EFAULT, -EINVAL if too long. */
+char *strndup_user(struct task *t, unsigned long src, size_t max);
+
+struct file_operations {
+	const char *name; /* "vfio-container", "vfio-group", "[vfio-device]" */
+	void (*release)(struct file *f);
+	long (*ioctl)(struct file *f, struct task *t, unsigned int cmd, unsigned long arg);
+	ssize_t (*read)(struct file *f, char *buf, size_t count, s64 *ppos);
+	ssize_t (*write)(struct file *f, const char *buf, size_t count, s64 *ppos);
+};
+
+struct file {
+	struct kref f_count;
+	const struct file_operations *f_op;
+	void *private_data;
+	struct uvfio_world *world;
+	struct mutex f_pos_lock;
+	s64 f_pos; /* protected by f_pos_lock */
+	unsigned int f_flags;
+};
+
+struct file *file_alloc(struct uvfio_world *w, const struct file_operations *fops, void *priv,
+			unsigned int flags);
+static inline struct file *get_file(struct file *f)
+{
+	kref_get(&f->f_count);
+	return f;
+}
+void fput(struct file *f);
+
+long vfs_ioctl(struct file *f, struct task *t, unsigned int cmd, unsigned long arg);
+ssize_t vfs_pread(struct file *f, void *buf, size_t count, s64 pos);
+ssize_t vfs_pwrite(struct file *f, const void *buf, size_t count, s64 pos);
+ssize_t vfs_read(struct file *f, void *buf, size_t count);
+ssize_t vfs_write(struct file *f, const void *buf, size_t count);
+s64 vfs_llseek(struct file *f, s64 offset, int whence);
+
+#endif /* UVFIO_CORE_BASE_FILE_H */

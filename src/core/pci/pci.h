@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PCI layer: buses and functions, the "hardware" config space of each
+ * function (what a device model presents; vfio-pci virtualizes on top of it),
+ * BARs, INTx and MSI signalling, bus-master DMA through the IOMMU, the PCI bus
+ * type (match by id table, dynamic ids, driver_override) and pci_driver.
+ *
+ * Lock order: device_lock → pci_dev->cfg_lock (config space and BAR state)
+ *             pci_dev->irq_lock is a leaf (never held across a handler call).
+ */
+#ifndef UVFIO_CORE_PCI_PCI_H
+#define UVFIO_CORE_PCI_PCI_H
+
+#include <linux/pci_regs.h>
+
+#include "base/device.h"
+#include "shared/list.h"
+#include "shared/macro.h"
+#include "shared/mutex.h"
+
+struct pci_dev;
+struct pci_driver;
+struct uvfio_world;
+
+#define PCI_ANY_ID (~0u)
+#define PCI_NUM_BARS 6
+#define PCI_ROM_RESOURCE 6
+#define PCI_NUM_RESOURCES 7
+#define PCI_CFG_SPACE_SIZE 256
+#define PCI_CFG_SPACE_EXP_SIZE 4096
+
+#define PCI_DEVFN(slot, func) ((((slot)&0x1f) << 3) | ((func)&0x07))
+#define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
+#define PCI_FUNC(devfn) ((devfn)&0x07)
+
+/* Resource flags (the subset of IORESOURCE_* that sysfs `resource` shows). */
+#define IORESOURCE_IO 0x00000100
+#define IORESOURCE_MEM 0x00000200
+#define IORESOURCE_PREFETCH 0x00002000
+#define IORESOURCE_READONLY 0x00004000
+#define IORESOURCE_SIZEALIGN 0x00040000
+#define IORESOURCE_MEM_64 0x00100000
+#define IORESOURCE_ROM_ENABLE 0x00000001
+
+struct resource {
+	u64 start, end; /* end inclusive; start == end == 0 when unused */
+	unsigned long flags;
+};
+
+static inline u64 resource_size(const struct resource *r)
+{
+	return r->flags ? r->end - r->start + 1 : 0;
+}
+
+struct pci_device_id {
+	u32 vendor, device, subvendor, subdevice;
+	u32 class, class_mask;
+	unsigned long driver_data;
+	bool override_only; /* matches only through driver_override */
+};
+
+struct pci_bus {
+	struct uvfio_world *world;
+	int domain;
+	unsigned int number;
+	struct pci_dev *self; /* the bridge above it; NULL for a root bus */
+	struct pci_bus *parent;
+	struct list_head devices; /* of pci_dev.bus_list, in devfn order */
+	struct list_head children; /* of pci_bus.node */
+	struct list_head node;
+};
+
+/*
+ * What a device model implements. Config-space registers are plain bytes in
+ * pci_dev with write masks (generic); config_write is told after a write lands,
+ * for side effects. BAR accesses are 1, 2, 4 or 8 bytes, naturally aligned,
+ * within the BAR.
+ */
+struct pci_dev_model_ops {
+	const char *name;
+	u64 (*bar_read)(struct pci_dev *pdev, int bar, u64 offset, unsigned int size);
+	void (*bar_write)(struct pci_dev *pdev, int bar, u64 offset, u64 val, unsigned int size);
+	/* Called with cfg_lock held after a config write of len bytes at offset. */
+	void (*config_write)(struct pci_dev *pdev, unsigned int offset, u32 val, unsigned int len);
+	/* Function-level reset: registers back to their power-on values. */
+	void (*reset)(struct pci_dev *pdev);
+	/* Frees model state (the last put of the device). */
+	void (*release)(struct pci_dev *pdev);
+	/* Optional: text for `uvfio tree` / debugging. */
+	void (*describe)(struct pci_dev *pdev, char *buf, size_t size);
+};
+
+/* Interrupt handlers a bound driver installs (request_irq of INTx / MSI vectors). */
+struct pci_irq_handler {
+	/* INTx asserted while unmasked; runs with no PCI lock held. */
+	void (*intx)(struct pci_dev *pdev, void *data);
+	/* An MSI or MSI-X message for vector; runs with no PCI lock held. */
+	void (*msi)(struct pci_dev *pdev, unsigned int vector, void *data);
+	void *data;
+};
+
+struct pci_dev {
+	struct device dev;
+	struct pci_bus *bus;
+	unsigned int devfn;
+	u16 vendor, device, subsystem_vendor, subsystem_device;
+	u32 class; /* 24 bits: base, sub, prog-if */
+	u8 revision, hdr_type, pin;
+	int irq; /* the legacy IRQ number the host assigned (sysfs `irq`) */
+	bool multifunction;
+	struct pci_bus *subordinate; /* bridges */
+	int pcie_cap; /* offset of the PCIe capability, 0 if conventional */
+	int pcie_type; /* PCI_EXP_TYPE_* when pcie_cap */
+	int msi_cap, msix_cap, pm_cap, acs_cap;
+	bool has_flr; /* function-level reset available (PCIe FLR, AF FLR or PM reset) */
+	unsigned int cfg_size; /* 256 or 4096 */
+
+	struct mutex cfg_lock;
+	/* "Hardware" config space: value, writable bits, write-1-to-clear bits. */
+	u8 config[PCI_CFG_SPACE_EXP_SIZE]; /* protected by cfg_lock */
+	u8 wmask[PCI_CFG_SPACE_EXP_SIZE];
+	u8 w1cmask[PCI_CFG_SPACE_EXP_SIZE];
+	struct resource resource[PCI_NUM_RESOURCES]; /* host-assigned addresses and sizes */
+	u8 *rom; /* expansion ROM image (resource[6] size); NULL if none */
+	size_t rom_len;
+
+	const struct pci_dev_model_ops *model;
+	void *model_data;
+
+	struct mutex irq_lock; /* leaf */
+	bool intx_level; /* the model asserts INTx; protected by irq_lock */
+	bool intx_delivered; /* asserted and unmasked, handler told; protected by irq_lock */
+	struct pci_irq_handler irq_handler; /* protected by irq_lock */
+
+	unsigned int devfn_slot_reset_group; /* internal */
+	struct list_head bus_list; /* in pci_bus.devices */
+	struct list_head dynids_node;
+};
+
+static inline struct pci_dev *to_pci_dev(struct device *dev)
+{
+	return container_of(dev, struct pci_dev, dev);
+}
+
+static inline bool pci_is_bridge(const struct pci_dev *pdev)
+{
+	return (pdev->hdr_type & 0x7f) == PCI_HEADER_TYPE_BRIDGE;
+}
+
+static inline bool pci_is_pcie(const struct pci_dev *pdev)
+{
+	return pdev->pcie_cap != 0;
+}
+
+struct pci_dynid {
+	struct list_head node;
+	struct pci_device_id id;
+};
+
+struct pci_driver {
+	struct device_driver driver;
+	const char *name;
+	const struct pci_device_id *id_table; /* terminated by vendor == 0 */
+	struct mutex dynids_lock;
+	struct list_head dynids; /* of pci_dynid; protected by dynids_lock */
+	int (*probe)(struct pci_dev *pdev, const struct pci_device_id *id);
+	void (*remove)(struct pci_dev *pdev);
+};
+
+static inline struct pci_driver *to_pci_driver(struct device_driver *drv)
+{
+	return container_of(drv, struct pci_driver, driver);
+}
+
+extern const struct bus_type pci_bus_type;
+
+/* Model-facing construction. */
+struct pci_dev *pci_alloc_dev(struct pci_bus *bus, unsigned int devfn,
+			      const struct pci_dev_model_ops *model, void *model_data);
+/* Fills vendor/device/class/... fields and resource[] from the config bytes and BAR sizes. */
+void pci_setup_device(struct pci_dev *pdev);
+/* Declares BAR bar (0..5, or PCI_ROM_RESOURCE) with size and type flags; sets the wmask bits. */
+void pci_register_bar(struct pci_dev *pdev, int bar, u64 size, unsigned long flags);
+/* Capability chain helpers (for models): add a standard capability of len bytes at offset. */
+u8 *pci_add_capability(struct pci_dev *pdev, u8 cap_id, unsigned int offset, unsigned int len);
+void pci_add_ext_capability(struct pci_dev *pdev, u16 cap_id, u8 version, unsigned int offset,
+			    unsigned int len);
+int pci_find_capability(struct pci_dev *pdev, int cap);
+int pci_find_ext_capability(struct pci_dev *pdev, int cap);
+struct pci_bus *pci_add_bus(struct uvfio_world *w, struct pci_bus *parent, struct pci_dev *bridge,
+			    unsigned int number);
+
+/* Config accesses as the host's PCI core performs them (hardware semantics). */
+u32 pci_read_config(struct pci_dev *pdev, unsigned int offset, unsigned int len);
+void pci_write_config(struct pci_dev *pdev, unsigned int offset, u32 val, unsigned int len);
+/* Same, with cfg_lock already held. */
+u32 __pci_read_config(struct pci_dev *pdev, unsigned int offset, unsigned int len);
+void __pci_write_config(struct pci_dev *pdev, unsigned int offset, u32 val, unsigned int len);
+static inline u16 pci_command(struct pci_dev *pdev)
+{
+	return (u16)pci_read_config(pdev, PCI_COMMAND, 2);
+}
+
+/* BAR access as a host driver does it (no decode check: callers check the gates). */
+u64 pci_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned int size);
+void pci_bar_write(struct pci_dev *pdev, int bar, u64 offset, u64 val, unsigned int size);
+
+/* Resets. 0 or -ENOTTY when the method does not exist. */
+int pci_reset_function(struct pci_dev *pdev);
+/* Secondary bus reset below bridge: every function on the bus goes back to power-on. */
+int pci_reset_bus(struct pci_dev *bridge_or_dev);
+/* Whether a slot/bus reset of pdev's bus is possible (not on a root bus). */
+bool pci_bus_reset_possible(struct pci_dev *pdev);
+
+/* Model-facing interrupts. */
+void pci_set_irq(struct pci_dev *pdev, int level);
+void pci_msi_notify(struct pci_dev *pdev, unsigned int vector);
+/* Re-evaluates INTx delivery after DisINTx changed (called by the config code). */
+void pci_intx_update(struct pci_dev *pdev);
+/* Host side: install or remove (handler == NULL) the bound driver's handlers. */
+void pci_set_irq_handler(struct pci_dev *pdev, const struct pci_irq_handler *handler);
+/* pci_check_and_mask_intx / unmask, as the kernel: true if the action was taken. */
+bool pci_check_and_mask_intx(struct pci_dev *pdev);
+bool pci_check_and_unmask_intx(struct pci_dev *pdev);
+bool pci_intx_asserted(struct pci_dev *pdev);
+/* Enables MSI with nvec vectors in hardware (the host MSI layer); 0 nvec disables. */
+void pci_msi_hw_enable(struct pci_dev *pdev, unsigned int nvec);
+
+/* Bus-master DMA of the model, translated by the function's IOMMU group domain.
+ * 0, -EIO if bus mastering is off, -EFAULT on an IOMMU fault. */
+int pci_dma_rw(struct pci_dev *pdev, u64 iova, void *buf, size_t len, bool write);
+
+/* Driver registration and the PCI sysfs writes. */
+int pci_register_driver(struct uvfio_world *w, struct pci_driver *drv);
+void pci_unregister_driver(struct pci_driver *drv);
+const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct pci_dev *pdev);
+ssize_t new_id_store(struct pci_driver *drv, const char *buf, size_t count);
+ssize_t remove_id_store(struct pci_driver *drv, const char *buf, size_t count);
+/* Adds a function to the world: device_add + IOMMU group. */
+int pci_bus_add_device(struct pci_dev *pdev);
+
+/* Iteration helper: visits every function of the world in bus order. */
+void pci_for_each_dev(struct uvfio_world *w, void (*fn)(struct pci_dev *pdev, void *arg),
+		      void *arg);
+struct pci_dev *pci_get_domain_bus_and_slot(struct uvfio_world *w, int domain, unsigned int bus,
+					    unsigned int devfn);
+
+#endif /* UVFIO_CORE_PCI_PCI_H */

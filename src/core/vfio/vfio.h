@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VFIO's private seam: the objects of drivers/vfio (vfio_device, vfio_group,
+ * vfio_container, vfio_device_set, vfio_device_file) and the two driver
+ * interfaces (bus drivers: vfio_device_ops; IOMMU backends:
+ * vfio_iommu_driver_ops). Semantics follow Linux 6.12, group/container path.
+ *
+ * Lock order (outer → inner), mirrored above each struct:
+ *   vfio->group_lock → group->group_lock → dev_set->lock → (driver locks:
+ *   vdev->igate → vdev->memory_lock) ; group->group_lock →
+ *   container->group_lock (rwsem) → type1 iommu->lock → iommu_group->mutex.
+ *   group->device_lock and group->kvm_ref_lock are leaves.
+ * Nothing that holds a VFIO lock takes device_lock (driver core).
+ */
+#ifndef UVFIO_CORE_VFIO_VFIO_H
+#define UVFIO_CORE_VFIO_VFIO_H
+
+#include <linux/vfio.h>
+
+#include "base/device.h"
+#include "base/file.h"
+#include "shared/ida.h"
+#include "shared/kref.h"
+#include "shared/list.h"
+#include "shared/mutex.h"
+
+struct iommu_group;
+struct vfio_container;
+struct vfio_device;
+struct vfio_group;
+struct uvfio_world;
+
+/* Module parameters (per world). */
+struct vfio_params {
+	unsigned int dma_entry_limit; /* vfio_iommu_type1.dma_entry_limit, 65535 */
+	bool allow_unsafe_interrupts; /* vfio_iommu_type1.allow_unsafe_interrupts */
+	bool enable_unsafe_noiommu_mode;
+	unsigned int request_interval_ms; /* REQ cadence on unregistration: 10000 */
+};
+
+struct vfio_iommu_driver_ops {
+	const char *name;
+	/* New backend instance for type (VFIO_TYPE1_IOMMU...): ERR_PTR(-EINVAL) if unsupported. */
+	void *(*open)(struct uvfio_world *w, unsigned long type);
+	void (*release)(void *iommu_data);
+	/* iommu_data is NULL for VFIO_CHECK_EXTENSION on a container without a backend. */
+	long (*ioctl)(void *iommu_data, struct task *t, unsigned int cmd, unsigned long arg);
+	int (*attach_group)(void *iommu_data, struct iommu_group *group, int vfio_group_type);
+	void (*detach_group)(void *iommu_data, struct iommu_group *group);
+	void (*register_device)(void *iommu_data, struct vfio_device *vdev);
+	void (*unregister_device)(void *iommu_data, struct vfio_device *vdev);
+	/* CPU copy of a device's DMA for emulated (mdev) groups: vfio_dma_rw(). */
+	int (*dma_rw)(void *iommu_data, u64 iova, void *buf, size_t len, bool write);
+};
+
+struct vfio_iommu_driver {
+	const struct vfio_iommu_driver_ops *ops;
+	struct list_head node;
+};
+
+/* The per-world VFIO state (the kernel's static `vfio` and `vfio_device` globals). */
+struct vfio {
+	struct uvfio_world *world;
+	struct mutex group_lock; /* group_list, group_ida */
+	struct list_head group_list;
+	struct ida group_ida; /* minors of /dev/vfio/N */
+	struct mutex device_ida_lock;
+	struct ida device_ida; /* vfioX indexes */
+	struct mutex iommu_drivers_lock;
+	struct list_head iommu_drivers;
+	struct mutex dev_set_lock; /* the dev_set list */
+	struct list_head dev_sets;
+	struct vfio_params params;
+};
+
+enum vfio_group_type {
+	VFIO_IOMMU,
+	VFIO_EMULATED_IOMMU,
+	VFIO_NO_IOMMU,
+};
+
+/*
+ * Devices that share a reset domain and one open/close lock.
+ * Lock order: group->group_lock → dev_set->lock → driver locks.
+ */
+struct vfio_device_set {
+	void *set_id;
+	struct mutex lock; /* open_count of members, open/close, resets */
+	struct list_head device_list; /* of vfio_device.dev_set_list; protected by lock */
+	unsigned int device_count; /* protected by vfio->dev_set_lock */
+	struct list_head node; /* vfio->dev_sets */
+};
+
+struct vfio_device_ops {
+	const char *name;
+	int (*init)(struct vfio_device *vdev);
+	void (*release)(struct vfio_device *vdev);
+	int (*open_device)(struct vfio_device *vdev);
+	void (*close_device)(struct vfio_device *vdev);
+	ssize_t (*read)(struct vfio_device *vdev, char *buf, size_t count, s64 *ppos);
+	ssize_t (*write)(struct vfio_device *vdev, const char *buf, size_t count, s64 *ppos);
+	long (*ioctl)(struct vfio_device *vdev, struct task *t, unsigned int cmd, unsigned long arg);
+	void (*request)(struct vfio_device *vdev, unsigned int count);
+	/* > 0 match, 0 no match, < 0 error (default: exact dev_name). */
+	int (*match)(struct vfio_device *vdev, const char *buf);
+	void (*dma_unmap)(struct vfio_device *vdev, u64 iova, u64 length);
+};
+
+/*
+ * A VFIO device, embedded first in the bus driver's own device struct.
+ * Two counts: kref (memory; vfio_put_device) and refcount + comp (registration:
+ * 1 from registration + 1 per open device file; unregistration waits for 0).
+ */
+struct vfio_device {
+	struct device *dev; /* the physical device */
+	const struct vfio_device_ops *ops;
+	struct vfio *vfio;
+	struct vfio_group *group;
+	struct list_head group_next; /* protected by group->device_lock */
+	struct vfio_device_set *dev_set;
+	struct list_head dev_set_list;
+	int index; /* vfioX */
+	char name[16];
+	struct kref kref;
+	refcount_t refcount;
+	struct completion comp;
+	unsigned int open_count; /* protected by dev_set->lock */
+	void *kvm; /* captured at first open; protected by dev_set->lock */
+};
+
+/*
+ * A VFIO group: /dev/vfio/N.
+ * Lock order: vfio->group_lock → group_lock → container->group_lock;
+ * device_lock and kvm_ref_lock are leaves.
+ */
+struct vfio_group {
+	struct vfio *vfio;
+	struct kref kref; /* memory: the registration (drivers > 0) and each open file */
+	refcount_t drivers; /* registered vfio_devices using this group */
+	int minor; /* N of /dev/vfio/N (= the iommu group id) */
+	enum vfio_group_type type;
+	struct mutex group_lock; /* everything below but device_list and kvm */
+	struct iommu_group *iommu_group; /* NULL once orphaned */
+	struct vfio_container *container;
+	unsigned int container_users;
+	struct file *opened_file;
+	unsigned int cdev_device_open_cnt;
+	struct list_head container_next; /* protected by container->group_lock */
+	struct mutex device_lock;
+	struct list_head device_list; /* protected by device_lock */
+	struct list_head vfio_next; /* protected by vfio->group_lock */
+	struct mutex kvm_ref_lock;
+	void *kvm; /* protected by kvm_ref_lock */
+};
+
+/*
+ * A container: /dev/vfio/vfio. kref: the file + one per attached group.
+ * Lock order: group->group_lock → group_lock (rwsem) → backend locks.
+ */
+struct vfio_container {
+	struct vfio *vfio;
+	struct kref kref;
+	struct rw_semaphore group_lock; /* group_list, iommu_driver, iommu_data */
+	struct list_head group_list;
+	struct vfio_iommu_driver *iommu_driver;
+	void *iommu_data;
+	bool noiommu;
+};
+
+/* Per open device file. */
+struct vfio_device_file {
+	struct vfio_device *device;
+	struct vfio_group *group;
+	atomic_bool access_granted;
+};
+
+void vfio_init(struct vfio *vfio, struct uvfio_world *w);
+void vfio_exit(struct vfio *vfio);
+
+/* Bus-driver interface (include/linux/vfio.h). */
+int vfio_init_device(struct vfio_device *vdev, struct vfio *vfio, struct device *dev,
+		     const struct vfio_device_ops *ops);
+void vfio_put_device(struct vfio_device *vdev);
+int vfio_register_group_dev(struct vfio_device *vdev);
+int vfio_register_emulated_iommu_dev(struct vfio_device *vdev);
+void vfio_unregister_group_dev(struct vfio_device *vdev);
+int vfio_assign_device_set(struct vfio_device *vdev, void *set_id);
+unsigned int vfio_device_set_open_count(struct vfio_device_set *dev_set);
+struct vfio_device *vfio_find_device_in_devset(struct vfio_device_set *dev_set,
+					       struct device *dev);
+
+/* Capability chain builder for INFO ioctls (vfio_info_cap_add / shift). */
+struct vfio_info_cap {
+	u8 *buf;
+	size_t size;
+};
+struct vfio_info_cap_header *vfio_info_cap_add(struct vfio_info_cap *caps, size_t size, u16 id,
+					       u16 version);
+int vfio_info_add_capability(struct vfio_info_cap *caps, struct vfio_info_cap_header *cap,
+			     size_t size);
+void vfio_info_cap_shift(struct vfio_info_cap *caps, size_t offset);
+
+/* SET_IRQS header validation; *data_size is the payload size to copy. */
+int vfio_set_irqs_validate_and_prepare(struct vfio_irq_set *hdr, int num_irqs, int max_irq_type,
+				       size_t *data_size);
+
+/* Files. */
+bool vfio_file_is_group(struct file *f);
+/* True if the group file f contains vdev (hot-reset ownership proof). */
+bool vfio_file_has_dev(struct file *f, struct vfio_device *vdev);
+struct vfio_device *vfio_device_from_file(struct file *f);
+
+/* Device DMA for emulated devices: through the container's backend. */
+int vfio_dma_rw(struct vfio_device *vdev, u64 iova, void *buf, size_t len, bool write);
+
+/* Open a /dev/vfio node of the world: "vfio" or a group minor. */
+int vfio_container_open(struct vfio *vfio, struct file **out);
+int vfio_group_open(struct vfio *vfio, int minor, struct file **out);
+
+int vfio_register_iommu_driver(struct vfio *vfio, const struct vfio_iommu_driver_ops *ops);
+void vfio_unregister_iommu_driver(struct vfio *vfio, const struct vfio_iommu_driver_ops *ops);
+
+/* Container side of the group code (container.c). */
+int vfio_container_attach_group(struct vfio_container *container, struct vfio_group *group);
+void vfio_group_detach_container(struct vfio_group *group);
+int vfio_group_use_container(struct vfio_group *group);
+void vfio_group_unuse_container(struct vfio_group *group);
+void vfio_device_container_register(struct vfio_device *vdev);
+void vfio_device_container_unregister(struct vfio_device *vdev);
+struct vfio_container *vfio_container_from_file(struct file *f);
+
+/* The type1 backend. */
+extern const struct vfio_iommu_driver_ops vfio_iommu_driver_ops_type1;
+
+/* Backend-to-core notification: an unmapped range (for dma_unmap listeners). */
+void vfio_device_notify_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
+
+#endif /* UVFIO_CORE_VFIO_VFIO_H */
