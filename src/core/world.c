@@ -1,1 +1,331 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Building and tearing down a world from a machine description.
+ *
+ * Creation mirrors a boot: the IOMMU and VFIO come up, the drivers register
+ * (e1000, pci-stub, pcieport, vfio-pci), then the PCI functions are added in
+ * the kernel's order (pci_bus_add_devices: every function of a bus, then each
+ * child bus in turn), each placed in its IOMMU group and auto-probed. Finally
+ * the machine's initial drivers are applied. Destruction runs the other way.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/models.h"
+#include "machine/machine.h"
+#include "uvfio/uvfio.h"
+#include "world.h"
+
+struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name)
+{
+	for (unsigned int i = 0; i < w->ndrivers; i++)
+		if (!strcmp(w->drivers[i]->name, name))
+			return w->drivers[i];
+	return NULL;
+}
+
+static struct pci_bus *world_find_bus(struct uvfio_world *w, int domain, unsigned int number)
+{
+	struct pci_bus *stack[64], *bus;
+	int sp = 0;
+
+	list_for_each_entry(bus, &w->root_buses, node)
+		stack[sp++] = bus;
+	while (sp) {
+		struct pci_bus *b = stack[--sp], *child;
+
+		if (b->domain == domain && b->number == number)
+			return b;
+		list_for_each_entry(child, &b->children, node)
+			if (sp < (int)ARRAY_SIZE(stack))
+				stack[sp++] = child;
+	}
+	return NULL;
+}
+
+/* Host address assignment for resources a model left unplaced. */
+struct res_alloc {
+	u64 mem, io;
+};
+
+static void world_assign_resources(struct pci_dev *pdev, struct res_alloc *ra)
+{
+	for (int i = 0; i < PCI_NUM_RESOURCES; i++) {
+		struct resource *r = &pdev->resource[i];
+		u64 size = resource_size(r), *next;
+
+		if (!size || r->start)
+			continue;
+		next = (r->flags & IORESOURCE_IO) ? &ra->io : &ra->mem;
+		*next = ALIGN_UP(*next, size);
+		r->start = *next;
+		r->end = *next + size - 1;
+		*next += size;
+	}
+}
+
+static int world_add_function(struct uvfio_world *w, const struct uvfio_machine *m,
+			      const struct machine_device *md, struct pci_bus *bus,
+			      struct res_alloc *ra, char *err, size_t errlen)
+{
+	const struct pci_model *model = pci_model_find(md->model);
+	struct model_param params[MACHINE_MAX_PARAMS];
+	char merr[256] = "";
+	struct pci_dev *pdev;
+	int ret;
+
+	if (!model) {
+		snprintf(err, errlen, "%s:%d: unknown device model '%s'", m->source, md->line,
+			 md->model);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < md->nparams; i++)
+		params[i] = (struct model_param){ md->params[i].key, md->params[i].value };
+	pdev = pci_alloc_dev(bus, md->devfn, NULL, NULL);
+	ret = model->init(pdev, params, md->nparams, merr, sizeof(merr));
+	if (ret) {
+		snprintf(err, errlen, "%s:%d: %s: %s", m->source, md->line, md->model,
+			 merr[0] ? merr : strerror(-ret));
+		put_device(&pdev->dev);
+		return ret;
+	}
+	world_assign_resources(pdev, ra);
+	pci_setup_device(pdev);
+	if (pci_is_bridge(pdev)) {
+		unsigned int secondary = pdev->config[PCI_SECONDARY_BUS];
+
+		if (!secondary || world_find_bus(w, bus->domain, secondary)) {
+			snprintf(err, errlen, "%s:%d: bridge needs a free secondary bus (bus=N)",
+				 m->source, md->line);
+			put_device(&pdev->dev);
+			return -EINVAL;
+		}
+		pci_add_bus(w, bus, pdev, secondary);
+	}
+	/* Linked into the bus now; announced to the driver core in kernel order later. */
+	mutex_lock(&w->topology_lock);
+	{
+		struct pci_dev *pos;
+
+		list_for_each_entry(pos, &bus->devices, bus_list)
+			if (pos->devfn > pdev->devfn)
+				break;
+		list_add_tail(&pdev->bus_list, &pos->bus_list);
+	}
+	mutex_unlock(&w->topology_lock);
+	return 0;
+}
+
+/* pci_bus_add_devices(): each function of the bus, then each child bus. */
+static int world_announce_bus(struct uvfio_world *w, struct pci_bus *bus)
+{
+	struct pci_dev *pdev;
+	int ret;
+
+	list_for_each_entry(pdev, &bus->devices, bus_list) {
+		ret = iommu_probe_device(&w->iommu, &pdev->dev);
+		if (ret)
+			return ret;
+		device_add(&pdev->dev);
+	}
+	list_for_each_entry(pdev, &bus->devices, bus_list) {
+		if (pdev->subordinate) {
+			ret = world_announce_bus(w, pdev->subordinate);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int world_apply_driver(struct uvfio_world *w, const struct uvfio_machine *m,
+			      const struct machine_device *md, char *err, size_t errlen)
+{
+	struct pci_dev *pdev = pci_get_domain_bus_and_slot(w, md->domain, md->bus, md->devfn);
+	struct pci_driver *drv = NULL;
+	int ret = 0;
+
+	if (!pdev)
+		return 0;
+	if (strcmp(md->driver, "none")) {
+		drv = world_find_pci_driver(w, md->driver);
+		if (!drv) {
+			snprintf(err, errlen, "%s:%d: unknown driver '%s'", m->source, md->line,
+				 md->driver);
+			put_device(&pdev->dev);
+			return -EINVAL;
+		}
+	}
+	if (pdev->dev.driver && (!drv || pdev->dev.driver != &drv->driver))
+		device_release_driver(&pdev->dev);
+	if (drv && !pdev->dev.driver) {
+		if (!driver_match_device(&drv->driver, &pdev->dev)) {
+			/* An initial driver binds like driver_override + drivers_probe would. */
+			driver_override_store(&pdev->dev, drv->name, strlen(drv->name));
+		}
+		ret = device_driver_attach(&drv->driver, &pdev->dev);
+		if (ret)
+			snprintf(err, errlen, "%s:%d: cannot bind %s to %s: %s", m->source,
+				 md->line, drv->name, dev_name(&pdev->dev), strerror(-ret));
+	}
+	put_device(&pdev->dev);
+	return ret;
+}
+
+static int world_register_drivers(struct uvfio_world *w)
+{
+	struct pci_driver *drivers[] = {
+		e1000_host_driver_new(),
+		pci_stub_driver_new(),
+		pcieport_driver_new(),
+		vfio_pci_driver_new(),
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(drivers); i++) {
+		int ret = pci_register_driver(w, drivers[i]);
+
+		w->drivers[w->ndrivers++] = drivers[i];
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, char *err,
+		       size_t errlen)
+{
+	struct uvfio_world *w = xzalloc(sizeof(*w));
+	struct res_alloc ra = { .mem = 0xc0000000ull, .io = 0xd000 };
+	struct pci_bus *bus;
+	bool progress;
+	bool *done;
+	int ret;
+
+	if (!err || !errlen) {
+		static char dummy[1];
+
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	snprintf(w->name, sizeof(w->name), "%s", m->name);
+	w->loop = loop_new("uvfio-world");
+	mutex_init(&w->topology_lock, "world->topology_lock");
+	INIT_LIST_HEAD(&w->root_buses);
+	bus_init(&w->pci_bus, &pci_bus_type, w);
+	iommu_init(&w->iommu, w, m->iommu_aw_bits);
+	w->iommu.intr_remap = m->iommu_intremap;
+	vfio_init(&w->vfio, w);
+	ret = world_register_drivers(w);
+	if (ret) {
+		snprintf(err, errlen, "registering drivers: %s", strerror(-ret));
+		goto err_destroy;
+	}
+
+	/* Functions are created bus by bus: a function can only sit on an existing bus. */
+	done = xcalloc(m->ndevices + 1, sizeof(*done));
+	do {
+		progress = false;
+		for (unsigned int i = 0; i < m->ndevices; i++) {
+			const struct machine_device *md = &m->devices[i];
+
+			if (done[i])
+				continue;
+			bus = world_find_bus(w, md->domain, md->bus);
+			if (!bus && md->bus == 0)
+				bus = pci_add_bus(w, NULL, NULL, 0), bus->domain = md->domain;
+			if (!bus)
+				continue;
+			ret = world_add_function(w, m, md, bus, &ra, err, errlen);
+			if (ret) {
+				free(done);
+				goto err_destroy;
+			}
+			done[i] = progress = true;
+		}
+	} while (progress);
+	for (unsigned int i = 0; i < m->ndevices; i++) {
+		if (!done[i]) {
+			snprintf(err, errlen, "%s:%d: no bridge provides bus %02x", m->source,
+				 m->devices[i].line, m->devices[i].bus);
+			free(done);
+			ret = -EINVAL;
+			goto err_destroy;
+		}
+	}
+	free(done);
+
+	list_for_each_entry(bus, &w->root_buses, node) {
+		ret = world_announce_bus(w, bus);
+		if (ret) {
+			snprintf(err, errlen, "adding devices: %s", strerror(-ret));
+			goto err_destroy;
+		}
+	}
+	for (unsigned int i = 0; i < m->ndevices; i++) {
+		if (!m->devices[i].driver)
+			continue;
+		ret = world_apply_driver(w, m, &m->devices[i], err, errlen);
+		if (ret)
+			goto err_destroy;
+	}
+	*out = w;
+	return 0;
+
+err_destroy:
+	uvfio_world_destroy(w);
+	return ret;
+}
+
+static void world_remove_bus(struct uvfio_world *w, struct pci_bus *bus)
+{
+	struct pci_dev *pdev, *n;
+
+	/* Children first, then this bus's functions in reverse order. */
+	list_for_each_entry(pdev, &bus->devices, bus_list)
+		if (pdev->subordinate)
+			world_remove_bus(w, pdev->subordinate);
+	for (pdev = list_entry(bus->devices.prev, struct pci_dev, bus_list);
+	     &pdev->bus_list != &bus->devices; pdev = n) {
+		n = list_entry(pdev->bus_list.prev, struct pci_dev, bus_list);
+		if (pdev->dev.registered)
+			device_del(&pdev->dev);
+		iommu_release_device(&pdev->dev);
+		mutex_lock(&w->topology_lock);
+		list_del_init(&pdev->bus_list);
+		mutex_unlock(&w->topology_lock);
+		put_device(&pdev->dev);
+	}
+	mutex_lock(&w->topology_lock);
+	list_del_init(&bus->node);
+	mutex_unlock(&w->topology_lock);
+	free(bus);
+}
+
+void uvfio_world_destroy(struct uvfio_world *w)
+{
+	struct pci_bus *bus, *n;
+
+	if (!w)
+		return;
+	/* Device models may have work queued: let it finish before devices go. */
+	loop_flush(w->loop);
+	list_for_each_entry_safe(bus, n, &w->root_buses, node)
+		world_remove_bus(w, bus);
+	for (unsigned int i = w->ndrivers; i-- > 0;) {
+		pci_unregister_driver(w->drivers[i]);
+		host_driver_free(w->drivers[i]);
+	}
+	loop_free(w->loop);
+	vfio_exit(&w->vfio);
+	iommu_destroy(&w->iommu);
+	bus_destroy(&w->pci_bus);
+	mutex_destroy(&w->topology_lock);
+	free(w);
+}
+
+void uvfio_world_flush(struct uvfio_world *w)
+{
+	loop_flush(w->loop);
+}

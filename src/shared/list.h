@@ -77,6 +77,13 @@ static inline bool list_is_singular(const struct list_head *head)
 	    n = list_next_entry(pos, member);                                                      \
 	     &pos->member != (head); pos = n, n = list_next_entry(n, member))
 
+#define list_prev_entry(pos, member) list_entry((pos)->member.prev, __typeof__(*(pos)), member)
+
+/* Walks backwards from the entry before pos (an unwind after a partial loop). */
+#define list_for_each_entry_continue_reverse(pos, head, member)                                    \
+	for (pos = list_prev_entry(pos, member); &pos->member != (head);                           \
+	     pos = list_prev_entry(pos, member))
+
 static inline size_t list_count(const struct list_head *head)
 {
 	size_t n = 0;

@@ -41,6 +41,13 @@ struct mm_struct {
 struct mm_ops {
 	/* Copies len bytes at addr to/from buf: 0, or -EFAULT if any byte is not mapped. */
 	int (*access)(struct mm_struct *mm, u64 addr, void *buf, size_t len, bool write);
+	/*
+	 * Optional: 0 if every page of [addr, addr + len) is mapped, and writable when
+	 * write is set (what get_user_pages checks when type1 pins a mapping), else
+	 * -EFAULT. Without it type1 reads one byte per page and cannot see write
+	 * protection.
+	 */
+	int (*probe)(struct mm_struct *mm, u64 addr, u64 len, bool write);
 	void (*release)(struct mm_struct *mm);
 };
 

@@ -5,13 +5,15 @@
  * BARs, INTx and MSI signalling, bus-master DMA through the IOMMU, the PCI bus
  * type (match by id table, dynamic ids, driver_override) and pci_driver.
  *
- * Lock order: device_lock → pci_dev->cfg_lock (config space and BAR state)
- *             pci_dev->irq_lock is a leaf (never held across a handler call).
+ * Lock order: device_lock → model locks → pci_dev->cfg_lock (config space);
+ *             model locks → pci_dev->irq_call_lock → driver interrupt locks.
  */
 #ifndef UVFIO_CORE_PCI_PCI_H
 #define UVFIO_CORE_PCI_PCI_H
 
 #include <linux/pci_regs.h>
+
+#include <stdatomic.h>
 
 #include "base/device.h"
 #include "shared/list.h"
@@ -80,7 +82,7 @@ struct pci_dev_model_ops {
 	const char *name;
 	u64 (*bar_read)(struct pci_dev *pdev, int bar, u64 offset, unsigned int size);
 	void (*bar_write)(struct pci_dev *pdev, int bar, u64 offset, u64 val, unsigned int size);
-	/* Called with cfg_lock held after a config write of len bytes at offset. */
+	/* Called after a config write of len bytes at offset landed (cfg_lock not held). */
 	void (*config_write)(struct pci_dev *pdev, unsigned int offset, u32 val, unsigned int len);
 	/* Function-level reset: registers back to their power-on values. */
 	void (*reset)(struct pci_dev *pdev);
@@ -127,12 +129,19 @@ struct pci_dev {
 	const struct pci_dev_model_ops *model;
 	void *model_data;
 
-	struct mutex irq_lock; /* leaf */
-	bool intx_level; /* the model asserts INTx; protected by irq_lock */
-	bool intx_delivered; /* asserted and unmasked, handler told; protected by irq_lock */
-	struct pci_irq_handler irq_handler; /* protected by irq_lock */
+	/*
+	 * Interrupt state. The model's side (level, MSI messages) never takes
+	 * cfg_lock: the command register's DisINTx/bus-master bits and the MSI
+	 * enable state are mirrored in atomics on every config write.
+	 * irq_call_lock is held while a handler runs (free_irq waits on it);
+	 * lock order: model locks → irq_call_lock → the driver's irq locks.
+	 */
+	atomic_bool intx_level; /* the model asserts INTx (status bit 3) */
+	atomic_uint command_shadow; /* PCI_COMMAND as last written */
+	atomic_uint msi_nvec; /* MSI vectors enabled in hardware, 0 when disabled */
+	struct mutex irq_call_lock;
+	struct pci_irq_handler irq_handler; /* protected by irq_call_lock */
 
-	unsigned int devfn_slot_reset_group; /* internal */
 	struct list_head bus_list; /* in pci_bus.devices */
 	struct list_head dynids_node;
 };
@@ -211,6 +220,8 @@ int pci_reset_function(struct pci_dev *pdev);
 int pci_reset_bus(struct pci_dev *bridge_or_dev);
 /* Whether a slot/bus reset of pdev's bus is possible (not on a root bus). */
 bool pci_bus_reset_possible(struct pci_dev *pdev);
+/* Whether pci_reset_function has a method: FLR, AF FLR, PM reset, or a bus reset of a lone function. */
+bool pci_reset_supported(struct pci_dev *pdev);
 
 /* Model-facing interrupts. */
 void pci_set_irq(struct pci_dev *pdev, int level);
@@ -236,8 +247,6 @@ void pci_unregister_driver(struct pci_driver *drv);
 const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct pci_dev *pdev);
 ssize_t new_id_store(struct pci_driver *drv, const char *buf, size_t count);
 ssize_t remove_id_store(struct pci_driver *drv, const char *buf, size_t count);
-/* Adds a function to the world: device_add + IOMMU group. */
-int pci_bus_add_device(struct pci_dev *pdev);
 
 /* Iteration helper: visits every function of the world in bus order. */
 void pci_for_each_dev(struct uvfio_world *w, void (*fn)(struct pci_dev *pdev, void *arg),

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `uvfio tree`: the world as a person wants to see it: the PCI hierarchy
+ * with each function's ids, model, IOMMU group and driver, then the groups
+ * and the drivers with what they hold.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "iommu/iommu.h"
+#include "pci/pci.h"
+#include "uvfio/uvfio.h"
+#include "world.h"
+
+static void tree_print_bus(struct uvfio_world *w, struct pci_bus *bus, FILE *out,
+			   const char *prefix)
+{
+	struct pci_dev *pdev;
+
+	list_for_each_entry(pdev, &bus->devices, bus_list) {
+		bool last = pdev->bus_list.next == &bus->devices;
+		struct iommu_group *group = pdev->dev.iommu_group;
+		const char *drv;
+		char child[128];
+
+		mutex_lock(&w->pci_bus.lock);
+		drv = pdev->dev.driver ? pdev->dev.driver->name : "-";
+		fprintf(out, "%s%s %s %04x:%04x [%06x] %-16s group %-3d driver %s\n", prefix,
+			last ? "└──" : "├──", dev_name(&pdev->dev), pdev->vendor, pdev->device,
+			pdev->class, pdev->model ? pdev->model->name : "?",
+			group ? iommu_group_id(group) : -1, drv);
+		mutex_unlock(&w->pci_bus.lock);
+		if (pdev->subordinate) {
+			snprintf(child, sizeof(child), "%s%s", prefix, last ? "    " : "│   ");
+			fprintf(out, "%s└── bus %02x\n", child, pdev->subordinate->number);
+			snprintf(child + strlen(child), sizeof(child) - strlen(child), "    ");
+			tree_print_bus(w, pdev->subordinate, out, child);
+		}
+	}
+}
+
+static int tree_print_member(struct device *dev, void *data)
+{
+	fprintf(data, " %s", dev_name(dev));
+	return 0;
+}
+
+void uvfio_world_print_tree(struct uvfio_world *w, FILE *out)
+{
+	struct iommu_group *group;
+	struct pci_bus *bus;
+
+	fprintf(out, "machine %s\n", w->name[0] ? w->name : "(unnamed)");
+	mutex_lock(&w->topology_lock);
+	list_for_each_entry(bus, &w->root_buses, node) {
+		fprintf(out, "pci %04x:%02x\n", bus->domain, bus->number);
+		tree_print_bus(w, bus, out, "");
+	}
+	mutex_unlock(&w->topology_lock);
+
+	fprintf(out, "iommu groups\n");
+	mutex_lock(&w->iommu.lock);
+	list_for_each_entry(group, &w->iommu.groups, node) {
+		fprintf(out, "  %d:", group->id);
+		iommu_group_for_each_dev(group, out, tree_print_member);
+		mutex_lock(&group->mutex);
+		if (group->owner)
+			fprintf(out, "  (owned by vfio)\n");
+		else if (group->owner_cnt)
+			fprintf(out, "  (used by a host driver: not viable)\n");
+		else
+			fprintf(out, "  (viable)\n");
+		mutex_unlock(&group->mutex);
+	}
+	mutex_unlock(&w->iommu.lock);
+
+	fprintf(out, "drivers\n");
+	for (unsigned int i = 0; i < w->ndrivers; i++) {
+		struct device *dev;
+		int n = 0;
+
+		fprintf(out, "  %-9s", w->drivers[i]->name);
+		mutex_lock(&w->pci_bus.lock);
+		list_for_each_entry(dev, &w->drivers[i]->driver.devices, driver_node) {
+			fprintf(out, " %s", dev_name(dev));
+			n++;
+		}
+		mutex_unlock(&w->pci_bus.lock);
+		fprintf(out, "%s\n", n ? "" : " -");
+	}
+}
