@@ -1,1 +1,540 @@
 // SPDX-License-Identifier: MIT
+/*
+ * VFIO groups (drivers/vfio/group.c): /dev/vfio/N, its ioctls, the device
+ * files opened through it, and the group's life across device registration.
+ *
+ * Teardown always runs device → group → container, whatever order the user
+ * closes files in: a device file holds a reference on the group file (taken
+ * at the device's first open), so the group's release, which detaches the
+ * container, can only run after the last device file of the group is gone.
+ *
+ * Lock order: vfio->group_lock → group->group_lock → dev_set->lock →
+ * container->group_lock. group->device_lock is a leaf.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "iommu/iommu.h"
+#include "vfio/vfio.h"
+#include "world.h"
+
+#define PAGE_SIZE 4096
+
+
+static const struct file_operations vfio_group_fops;
+static const struct file_operations vfio_device_fops;
+
+static void vfio_group_release(struct kref *kref)
+{
+	struct vfio_group *group = container_of(kref, struct vfio_group, kref);
+	struct vfio *vfio = group->vfio;
+
+	mutex_lock(&vfio->group_lock);
+	ida_free(&vfio->group_ida, (unsigned int)group->minor);
+	mutex_unlock(&vfio->group_lock);
+	mutex_destroy(&group->group_lock);
+	mutex_destroy(&group->device_lock);
+	mutex_destroy(&group->kvm_ref_lock);
+	free(group);
+}
+
+static void vfio_group_put(struct vfio_group *group)
+{
+	kref_put(&group->kref, vfio_group_release);
+}
+
+/* Whether the group is attached to a container (or, later, an iommufd). */
+static bool vfio_group_has_iommu(struct vfio_group *group)
+{
+	lockdep_assert_held(&group->group_lock);
+	return group->container != NULL;
+}
+
+static struct vfio_group *vfio_group_find_from_iommu(struct vfio *vfio,
+						     struct iommu_group *iommu_group)
+{
+	struct vfio_group *group;
+
+	lockdep_assert_held(&vfio->group_lock);
+	list_for_each_entry(group, &vfio->group_list, vfio_next)
+		if (group->iommu_group == iommu_group)
+			return group;
+	return NULL;
+}
+
+static struct vfio_group *vfio_create_group(struct vfio *vfio, struct iommu_group *iommu_group,
+					    enum vfio_group_type type)
+{
+	struct vfio_group *group = xzalloc(sizeof(*group));
+	int minor;
+
+	lockdep_assert_held(&vfio->group_lock);
+	minor = ida_alloc_range(&vfio->group_ida, 0, (1u << 20) - 1);
+	if (minor < 0) {
+		free(group);
+		return ERR_PTR(minor);
+	}
+	group->vfio = vfio;
+	group->minor = minor;
+	kref_init(&group->kref); /* the registration's; dropped when drivers reaches 0 */
+	refcount_set(&group->drivers, 1);
+	group->type = type;
+	mutex_init(&group->group_lock, "vfio_group->group_lock");
+	mutex_init(&group->device_lock, "vfio_group->device_lock");
+	mutex_init(&group->kvm_ref_lock, "vfio_group->kvm_ref_lock");
+	INIT_LIST_HEAD(&group->device_list);
+	INIT_LIST_HEAD(&group->container_next);
+	group->iommu_group = iommu_group_ref_get(iommu_group);
+	/* Publish last: from here /dev/vfio/N can be opened. */
+	list_add_tail(&group->vfio_next, &vfio->group_list);
+	return group;
+}
+
+int vfio_device_set_group(struct vfio_device *vdev, enum vfio_group_type type)
+{
+	struct vfio *vfio = vdev->vfio;
+	struct iommu_group *iommu_group;
+	struct vfio_group *group;
+
+	if (type == VFIO_IOMMU) {
+		iommu_group = iommu_group_get(vdev->dev);
+		if (!iommu_group)
+			return -EINVAL;
+	} else {
+		/* Emulated devices get a private group of one (vfio_noiommu_group_alloc). */
+		int ret;
+
+		iommu_group = iommu_group_alloc(&vfio->world->iommu);
+		if (IS_ERR(iommu_group))
+			return (int)PTR_ERR(iommu_group);
+		ret = iommu_group_add_device(iommu_group, vdev->dev);
+		if (ret) {
+			iommu_group_put(iommu_group);
+			return ret;
+		}
+	}
+
+	mutex_lock(&vfio->group_lock);
+	group = vfio_group_find_from_iommu(vfio, iommu_group);
+	if (group)
+		refcount_inc(&group->drivers);
+	else
+		group = vfio_create_group(vfio, iommu_group, type);
+	mutex_unlock(&vfio->group_lock);
+	iommu_group_put(iommu_group);
+	if (IS_ERR(group))
+		return (int)PTR_ERR(group);
+	vdev->group = group;
+	return 0;
+}
+
+void vfio_device_remove_group(struct vfio_device *vdev)
+{
+	struct vfio_group *group = vdev->group;
+	struct vfio *vfio = vdev->vfio;
+	struct iommu_group *iommu_group;
+
+	if (group->type == VFIO_EMULATED_IOMMU || group->type == VFIO_NO_IOMMU)
+		iommu_group_remove_device(vdev->dev);
+
+	mutex_lock(&vfio->group_lock);
+	if (!refcount_dec_and_test(&group->drivers)) {
+		mutex_unlock(&vfio->group_lock);
+		return;
+	}
+	/* The last device left: unpublish the node, revoke the IOMMU attachment now. */
+	list_del_init(&group->vfio_next);
+	mutex_lock(&group->group_lock);
+	if (group->container)
+		vfio_group_detach_container(group);
+	iommu_group = group->iommu_group;
+	group->iommu_group = NULL;
+	mutex_unlock(&group->group_lock);
+	mutex_unlock(&vfio->group_lock);
+	iommu_group_put(iommu_group);
+	/* An open group file keeps the (orphaned) struct alive. */
+	vfio_group_put(group);
+}
+
+void vfio_device_group_register(struct vfio_device *vdev)
+{
+	mutex_lock(&vdev->group->device_lock);
+	list_add(&vdev->group_next, &vdev->group->device_list);
+	mutex_unlock(&vdev->group->device_lock);
+}
+
+void vfio_device_group_unregister(struct vfio_device *vdev)
+{
+	mutex_lock(&vdev->group->device_lock);
+	list_del_init(&vdev->group_next);
+	mutex_unlock(&vdev->group->device_lock);
+}
+
+static struct vfio_device *vfio_device_get_from_name(struct vfio_group *group, const char *buf)
+{
+	struct vfio_device *it, *found = NULL;
+
+	mutex_lock(&group->device_lock);
+	list_for_each_entry(it, &group->device_list, group_next) {
+		int ret;
+
+		if (it->ops->match)
+			ret = it->ops->match(it, buf);
+		else
+			ret = !strcmp(dev_name(it->dev), buf);
+		if (ret < 0) {
+			found = ERR_PTR(ret);
+			break;
+		}
+		if (ret && vfio_device_try_get_registration(it)) {
+			found = it;
+			break;
+		}
+	}
+	mutex_unlock(&group->device_lock);
+	return found ? found : ERR_PTR(-ENODEV);
+}
+
+/*
+ * First open of a device through the group: the group's container must
+ * have an IOMMU backend; the device file pins the group file and the
+ * container's use count, then registers with the backend (unmap listener).
+ */
+static int vfio_device_group_use_iommu(struct vfio_device *vdev)
+{
+	struct vfio_group *group = vdev->group;
+	int ret;
+
+	lockdep_assert_held(&group->group_lock);
+	if (!group->container)
+		return -EINVAL;
+	ret = vfio_group_use_container(group);
+	if (ret)
+		return ret;
+	vfio_device_container_register(vdev);
+	return 0;
+}
+
+/* Balances vfio_device_group_use_iommu(); returns the group file to put unlocked. */
+static struct file *vfio_device_group_unuse_iommu(struct vfio_device *vdev)
+{
+	struct vfio_group *group = vdev->group;
+	struct file *group_file = group->opened_file;
+
+	lockdep_assert_held(&group->group_lock);
+	vfio_device_container_unregister(vdev);
+	vfio_group_unuse_container(group);
+	return group_file;
+}
+
+static int vfio_df_open(struct vfio_device_file *df)
+{
+	struct vfio_device *vdev = df->device;
+	int ret = 0;
+
+	lockdep_assert_held(&vdev->dev_set->lock);
+	vdev->open_count++;
+	if (vdev->open_count == 1) {
+		ret = vfio_device_group_use_iommu(vdev);
+		if (ret)
+			goto err_count;
+		if (vdev->ops->open_device) {
+			ret = vdev->ops->open_device(vdev);
+			if (ret)
+				goto err_unuse;
+		}
+	}
+	return 0;
+
+err_unuse:
+	/* The group file reference taken by use_iommu: the caller still holds its own. */
+	fput(vfio_device_group_unuse_iommu(vdev));
+err_count:
+	vdev->open_count--;
+	return ret;
+}
+
+/* Returns the group file reference to drop once the locks are released, or NULL. */
+static struct file *vfio_df_close(struct vfio_device_file *df)
+{
+	struct vfio_device *vdev = df->device;
+	struct file *group_file = NULL;
+
+	lockdep_assert_held(&vdev->dev_set->lock);
+	if (vdev->open_count == 1) {
+		if (vdev->ops->close_device)
+			vdev->ops->close_device(vdev);
+		group_file = vfio_device_group_unuse_iommu(vdev);
+	}
+	vdev->open_count--;
+	if (!vdev->open_count)
+		vdev->kvm = NULL;
+	return group_file;
+}
+
+static void vfio_device_fops_release(struct file *f)
+{
+	struct vfio_device_file *df = f->private_data;
+	struct vfio_device *vdev = df->device;
+	struct vfio_group *group = vdev->group;
+	struct file *group_file;
+
+	mutex_lock(&group->group_lock);
+	mutex_lock(&vdev->dev_set->lock);
+	group_file = vfio_df_close(df);
+	mutex_unlock(&vdev->dev_set->lock);
+	mutex_unlock(&group->group_lock);
+	/* The kernel defers this fput to task work: never inside the locks above. */
+	fput(group_file);
+	free(df);
+	vfio_device_put_registration(vdev);
+}
+
+static const struct file_operations vfio_device_fops = {
+	.name = "[vfio-device]",
+	.release = vfio_device_fops_release,
+	.ioctl = vfio_device_fops_ioctl,
+	.read = vfio_device_fops_read,
+	.write = vfio_device_fops_write,
+};
+
+struct vfio_device *vfio_device_from_file(struct file *f)
+{
+	struct vfio_device_file *df;
+
+	if (f->f_op != &vfio_device_fops)
+		return NULL;
+	df = f->private_data;
+	return df->device;
+}
+
+static int vfio_group_ioctl_get_device_fd(struct vfio_group *group, struct task *t,
+					  unsigned long arg)
+{
+	struct vfio_device_file *df;
+	struct vfio_device *vdev;
+	struct file *f;
+	char *name;
+	int ret;
+
+	name = strndup_user(t, arg, PAGE_SIZE);
+	if (IS_ERR(name))
+		return (int)PTR_ERR(name);
+	vdev = vfio_device_get_from_name(group, name);
+	free(name);
+	if (IS_ERR(vdev))
+		return (int)PTR_ERR(vdev);
+
+	df = xzalloc(sizeof(*df));
+	df->device = vdev;
+	df->group = group;
+
+	mutex_lock(&group->group_lock);
+	if (!vfio_group_has_iommu(group)) {
+		ret = -EINVAL;
+		goto err_unlock_group;
+	}
+	mutex_lock(&vdev->dev_set->lock);
+	if (vdev->open_count == 0) {
+		mutex_lock(&group->kvm_ref_lock);
+		vdev->kvm = group->kvm;
+		mutex_unlock(&group->kvm_ref_lock);
+	}
+	ret = vfio_df_open(df);
+	if (ret) {
+		if (vdev->open_count == 0)
+			vdev->kvm = NULL;
+		mutex_unlock(&vdev->dev_set->lock);
+		goto err_unlock_group;
+	}
+	/* Access is granted only after open_device succeeded. */
+	atomic_store_explicit(&df->access_granted, true, memory_order_release);
+	mutex_unlock(&vdev->dev_set->lock);
+	mutex_unlock(&group->group_lock);
+
+	f = file_alloc(group->vfio->world, &vfio_device_fops, df, 02000002 /* O_RDWR|O_CLOEXEC */);
+	ret = t->ops->fd_install(t, f);
+	if (ret < 0)
+		fput(f); /* runs the close path, as the kernel's failure unwind does */
+	return ret;
+
+err_unlock_group:
+	mutex_unlock(&group->group_lock);
+	free(df);
+	vfio_device_put_registration(vdev);
+	return ret;
+}
+
+static int vfio_group_ioctl_get_status(struct vfio_group *group, struct task *t,
+				       unsigned long arg)
+{
+	size_t minsz = offsetofend(struct vfio_group_status, flags);
+	struct vfio_group_status status;
+
+	if (copy_from_user(t, &status, arg, minsz))
+		return -EFAULT;
+	if (status.argsz < minsz)
+		return -EINVAL;
+	status.flags = 0;
+	mutex_lock(&group->group_lock);
+	if (!group->iommu_group) {
+		mutex_unlock(&group->group_lock);
+		return -ENODEV;
+	}
+	/*
+	 * With a container set, the group is viable by construction (we own its
+	 * DMA); otherwise it is viable when no DMA-API driver uses any member.
+	 */
+	if (vfio_group_has_iommu(group))
+		status.flags |= VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
+	else if (!iommu_group_dma_owner_claimed(group->iommu_group))
+		status.flags |= VFIO_GROUP_FLAGS_VIABLE;
+	mutex_unlock(&group->group_lock);
+	if (copy_to_user(t, arg, &status, minsz))
+		return -EFAULT;
+	return 0;
+}
+
+static int vfio_group_ioctl_set_container(struct vfio_group *group, struct task *t,
+					  unsigned long arg)
+{
+	struct vfio_container *container;
+	struct file *f;
+	int fd, ret;
+
+	if (copy_from_user(t, &fd, arg, sizeof(fd)))
+		return -EFAULT;
+	f = t->ops->fget(t, fd);
+	if (IS_ERR(f))
+		return PTR_ERR(f) == -EBADFD ? -EBADFD : -EBADF;
+
+	mutex_lock(&group->group_lock);
+	if (vfio_group_has_iommu(group)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (!group->iommu_group) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	container = vfio_container_from_file(f);
+	if (container)
+		ret = vfio_container_attach_group(container, group);
+	else
+		ret = -EBADFD;
+out_unlock:
+	mutex_unlock(&group->group_lock);
+	fput(f);
+	return ret;
+}
+
+static int vfio_group_ioctl_unset_container(struct vfio_group *group)
+{
+	int ret = 0;
+
+	mutex_lock(&group->group_lock);
+	if (!vfio_group_has_iommu(group)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (group->container_users != 1) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	vfio_group_detach_container(group);
+out_unlock:
+	mutex_unlock(&group->group_lock);
+	return ret;
+}
+
+static long vfio_group_fops_ioctl(struct file *f, struct task *t, unsigned int cmd,
+				  unsigned long arg)
+{
+	struct vfio_group *group = f->private_data;
+
+	switch (cmd) {
+	case VFIO_GROUP_GET_DEVICE_FD:
+		return vfio_group_ioctl_get_device_fd(group, t, arg);
+	case VFIO_GROUP_GET_STATUS:
+		return vfio_group_ioctl_get_status(group, t, arg);
+	case VFIO_GROUP_SET_CONTAINER:
+		return vfio_group_ioctl_set_container(group, t, arg);
+	case VFIO_GROUP_UNSET_CONTAINER:
+		return vfio_group_ioctl_unset_container(group);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void vfio_group_fops_release(struct file *f)
+{
+	struct vfio_group *group = f->private_data;
+
+	mutex_lock(&group->group_lock);
+	/* Device files pin this file: no device of this group is open any more. */
+	if (group->container)
+		vfio_group_detach_container(group);
+	group->opened_file = NULL;
+	mutex_unlock(&group->group_lock);
+	vfio_group_put(group);
+}
+
+static const struct file_operations vfio_group_fops = {
+	.name = "vfio-group",
+	.release = vfio_group_fops_release,
+	.ioctl = vfio_group_fops_ioctl,
+};
+
+bool vfio_file_is_group(struct file *f)
+{
+	return f->f_op == &vfio_group_fops;
+}
+
+bool vfio_file_has_dev(struct file *f, struct vfio_device *vdev)
+{
+	return vfio_file_is_group(f) && f->private_data == vdev->group;
+}
+
+int vfio_group_open(struct vfio *vfio, int minor, struct file **out)
+{
+	struct vfio_group *group = NULL, *it;
+	struct file *f;
+	int ret;
+
+	/* The node /dev/vfio/N is named after the iommu group. */
+	mutex_lock(&vfio->group_lock);
+	list_for_each_entry(it, &vfio->group_list, vfio_next) {
+		if (it->iommu_group && iommu_group_id(it->iommu_group) == minor) {
+			group = it;
+			kref_get(&group->kref);
+			break;
+		}
+	}
+	mutex_unlock(&vfio->group_lock);
+	if (!group)
+		return -ENOENT;
+
+	mutex_lock(&group->group_lock);
+	if (refcount_read(&group->drivers) == 0) {
+		ret = -ENODEV;
+		goto err_unlock;
+	}
+	if (group->type == VFIO_NO_IOMMU) {
+		ret = -EPERM;
+		goto err_unlock;
+	}
+	if (group->cdev_device_open_cnt || group->opened_file) {
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	f = file_alloc(vfio->world, &vfio_group_fops, group, 02 /* O_RDWR */);
+	group->opened_file = f;
+	mutex_unlock(&group->group_lock);
+	*out = f;
+	return 0;
+
+err_unlock:
+	mutex_unlock(&group->group_lock);
+	vfio_group_put(group);
+	return ret;
+}

@@ -232,6 +232,17 @@ struct vfio_container *vfio_container_from_file(struct file *f);
 /* The type1 backend. */
 extern const struct vfio_iommu_driver_ops vfio_iommu_driver_ops_type1;
 
+/* Core-internal seams between vfio_main.c, group.c and container.c. */
+void vfio_device_put_registration(struct vfio_device *vdev);
+bool vfio_device_try_get_registration(struct vfio_device *vdev);
+int vfio_device_set_group(struct vfio_device *vdev, enum vfio_group_type type);
+void vfio_device_remove_group(struct vfio_device *vdev);
+void vfio_device_group_register(struct vfio_device *vdev);
+void vfio_device_group_unregister(struct vfio_device *vdev);
+long vfio_device_fops_ioctl(struct file *f, struct task *t, unsigned int cmd, unsigned long arg);
+ssize_t vfio_device_fops_read(struct file *f, char *buf, size_t count, s64 *ppos);
+ssize_t vfio_device_fops_write(struct file *f, const char *buf, size_t count, s64 *ppos);
+
 /* Backend-to-core notification: an unmapped range (for dma_unmap listeners). */
 void vfio_device_notify_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
 

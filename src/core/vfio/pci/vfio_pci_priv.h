@@ -42,7 +42,7 @@ struct vfio_pci_irq_ctx {
 	struct eventfd_ctx *trigger; /* protected by igate (+ irqlock for the signal path) */
 	struct virqfd *unmask; /* INTx only */
 	bool masked; /* INTx only; protected by irqlock */
-	char name[32];
+	char name[96];
 };
 
 struct perm_bits;
@@ -115,7 +115,12 @@ ssize_t vfio_pci_bar_rw(struct vfio_pci_core_device *vdev, char *buf, size_t cou
 			bool iswrite);
 ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char *buf, size_t count, s64 *ppos);
 
-/* vfio_pci_core.c: resets used by config writes (FLR bit, PM reset). */
+/*
+ * vfio_pci_core.c: resets used by config writes (FLR bit, PM reset).
+ * The config code calls both with memory_lock held for write (as the kernel's
+ * config writes hold it around pci_try_reset_function() and
+ * vfio_pci_set_power_state()); they must not take memory_lock themselves.
+ */
 int vfio_pci_try_reset_function(struct vfio_pci_core_device *vdev);
 int vfio_pci_set_power_state(struct vfio_pci_core_device *vdev, unsigned int state);
 
