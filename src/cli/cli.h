@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef UVFIO_CLI_H
+#define UVFIO_CLI_H
+
+struct uvfio_world;
+
+/* The built-in example job: an edu DMA round trip and interrupts through the uAPI. */
+int demo_run(struct uvfio_world *w);
+
+#endif /* UVFIO_CLI_H */
