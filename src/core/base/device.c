@@ -497,11 +497,10 @@ ssize_t drivers_probe_store(struct bus *bus, const char *buf, size_t count)
 
 	if (!dev)
 		return -ENODEV;
+	/* Any failure, e.g. -EBUSY from DMA ownership, reads as -EINVAL here. */
 	ret = device_attach(dev);
 	if (ret >= 0)
 		err = (ssize_t)count;
-	else
-		err = ret;
 	put_device(dev);
 	return err;
 }

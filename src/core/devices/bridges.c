@@ -51,8 +51,7 @@ static u64 bridge_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned i
 	return val;
 }
 
-static void bridge_bar_write(struct pci_dev *pdev, int bar, u64 offset, u64 val,
-			     unsigned int size)
+static void bridge_bar_write(struct pci_dev *pdev, int bar, u64 offset, u64 val, unsigned int size)
 {
 	struct bridge *br = pdev->model_data;
 
@@ -136,8 +135,9 @@ static int bridge_bus_numbers(struct pci_dev *pdev, const char *name,
 		return -EINVAL;
 	}
 	if (sec <= pdev->bus->number) {
-		snprintf(err, errlen, "bus=%llu: a bridge's secondary bus must be above its own bus %02x",
-			 sec, pdev->bus->number);
+		snprintf(err, errlen,
+			 "bus=%llu: a bridge's secondary bus must be above its own bus %02x", sec,
+			 pdev->bus->number);
 		return -EINVAL;
 	}
 	ret = model_param_get_u64(params, nparams, "subordinate", 255, &sub, &found, err, errlen);
@@ -170,9 +170,11 @@ static void pcie_cap_masks(struct pci_dev *pdev, unsigned int pos)
 {
 	model_cap_readonly(pdev, pos, PCI_CAP_EXP_ENDPOINT_SIZEOF_V2);
 	cfg_set16(pdev->wmask + pos + PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_CERE | PCI_EXP_DEVCTL_NFERE |
-							      PCI_EXP_DEVCTL_FERE | PCI_EXP_DEVCTL_URRE);
-	cfg_set16(pdev->w1cmask + pos + PCI_EXP_DEVSTA,
-		  PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED | PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD);
+							      PCI_EXP_DEVCTL_FERE |
+							      PCI_EXP_DEVCTL_URRE);
+	cfg_set16(pdev->w1cmask + pos + PCI_EXP_DEVSTA, PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED |
+								PCI_EXP_DEVSTA_FED |
+								PCI_EXP_DEVSTA_URD);
 	cfg_set16(pdev->wmask + pos + PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_ARI | 0x8000 /* EETLPPB */);
 }
 
@@ -271,8 +273,8 @@ static int ppb_init(struct pci_dev *pdev, const struct model_param *params, unsi
 		return ret;
 	if (!lab)
 		bridge_clear_windows(pdev);
-	ret = model_apply_placement(pdev, ppb_placement, ARRAY_SIZE(ppb_placement), params,
-				    nparams, err, errlen);
+	ret = model_apply_placement(pdev, ppb_placement, ARRAY_SIZE(ppb_placement), params, nparams,
+				    err, errlen);
 	if (ret)
 		return ret;
 
@@ -372,8 +374,8 @@ static int rp_init(struct pci_dev *pdev, const struct model_param *params, unsig
 	}
 	/* Express ports hardwire these bridge-control bits (QEMU's pcie_port_init_reg). */
 	cfg_set16(pdev->wmask + PCI_BRIDGE_CONTROL,
-		  cfg_get16(pdev->wmask + PCI_BRIDGE_CONTROL) & ~(0x0020 | 0x0080 | 0x0100 | 0x0200 |
-								0x0800));
+		  cfg_get16(pdev->wmask + PCI_BRIDGE_CONTROL) &
+			  ~(0x0020 | 0x0080 | 0x0100 | 0x0200 | 0x0800));
 	cfg_set16(pdev->w1cmask + PCI_BRIDGE_CONTROL, 0);
 
 	model_cap_readonly(pdev, RP_SSVID_CAP, 8);
@@ -385,7 +387,8 @@ static int rp_init(struct pci_dev *pdev, const struct model_param *params, unsig
 	cfg_set16(pdev->wmask + e + PCI_EXP_SLTCTL, 0x1fff);
 	cfg_set16(pdev->w1cmask + e + PCI_EXP_SLTSTA, 0x011f);
 	cfg_set16(pdev->wmask + e + PCI_EXP_RTCTL, PCI_EXP_RTCTL_SECEE | PCI_EXP_RTCTL_SENFEE |
-							   PCI_EXP_RTCTL_SEFEE | PCI_EXP_RTCTL_PMEIE);
+							   PCI_EXP_RTCTL_SEFEE |
+							   PCI_EXP_RTCTL_PMEIE);
 	cfg_set32(pdev->w1cmask + e + PCI_EXP_RTSTA, PCI_EXP_RTSTA_PME);
 	cfg_set16(pdev->wmask + e + PCI_EXP_LNKCTL2, 0x000f); /* target link speed */
 	aer_masks(pdev, RP_AER, true);

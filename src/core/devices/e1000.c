@@ -29,18 +29,63 @@
 
 /* Register offsets (8254x software developer's manual). */
 enum {
-	CTRL = 0x00000, STATUS = 0x00008, EECD = 0x00010, EERD = 0x00014, MDIC = 0x00020,
-	VET = 0x00038, ICR = 0x000c0, ITR = 0x000c4, ICS = 0x000c8, IMS = 0x000d0,
-	IMC = 0x000d8, RCTL = 0x00100, TCTL = 0x00400, AIT = 0x00458, LEDCTL = 0x00e00,
-	PBA = 0x01000, RDFH = 0x02410, RDFT = 0x02418, RDFHS = 0x02420, RDFTS = 0x02428,
-	RDFPC = 0x02430, RDBAL = 0x02800, RDBAH = 0x02804, RDLEN = 0x02808, RDH = 0x02810,
-	RDT = 0x02818, RDTR = 0x02820, RADV = 0x0282c, TDFH = 0x03410, TDFT = 0x03418,
-	TDFHS = 0x03420, TDFTS = 0x03428, TDFPC = 0x03430, TDBAL = 0x03800, TDBAH = 0x03804,
-	TDLEN = 0x03808, TDH = 0x03810, TDT = 0x03818, TXDCTL = 0x03828, TADV = 0x0382c,
-	FCRUC = 0x04058, MTA = 0x05200, RA = 0x05400, VFTA = 0x05600, WUC = 0x05800,
-	WUFC = 0x05808, WUS = 0x05810, MANC = 0x05820, IPAV = 0x05838, IP4AT = 0x05840,
-	IP6AT = 0x05880, WUPM = 0x05a00, SWSM = 0x05b50, FFLT = 0x05f00, FFMT = 0x09000,
-	FFVT = 0x09800, PBM = 0x10000,
+	CTRL = 0x00000,
+	STATUS = 0x00008,
+	EECD = 0x00010,
+	EERD = 0x00014,
+	MDIC = 0x00020,
+	VET = 0x00038,
+	ICR = 0x000c0,
+	ITR = 0x000c4,
+	ICS = 0x000c8,
+	IMS = 0x000d0,
+	IMC = 0x000d8,
+	RCTL = 0x00100,
+	TCTL = 0x00400,
+	AIT = 0x00458,
+	LEDCTL = 0x00e00,
+	PBA = 0x01000,
+	RDFH = 0x02410,
+	RDFT = 0x02418,
+	RDFHS = 0x02420,
+	RDFTS = 0x02428,
+	RDFPC = 0x02430,
+	RDBAL = 0x02800,
+	RDBAH = 0x02804,
+	RDLEN = 0x02808,
+	RDH = 0x02810,
+	RDT = 0x02818,
+	RDTR = 0x02820,
+	RADV = 0x0282c,
+	TDFH = 0x03410,
+	TDFT = 0x03418,
+	TDFHS = 0x03420,
+	TDFTS = 0x03428,
+	TDFPC = 0x03430,
+	TDBAL = 0x03800,
+	TDBAH = 0x03804,
+	TDLEN = 0x03808,
+	TDH = 0x03810,
+	TDT = 0x03818,
+	TXDCTL = 0x03828,
+	TADV = 0x0382c,
+	FCRUC = 0x04058,
+	MTA = 0x05200,
+	RA = 0x05400,
+	VFTA = 0x05600,
+	WUC = 0x05800,
+	WUFC = 0x05808,
+	WUS = 0x05810,
+	MANC = 0x05820,
+	IPAV = 0x05838,
+	IP4AT = 0x05840,
+	IP6AT = 0x05880,
+	WUPM = 0x05a00,
+	SWSM = 0x05b50,
+	FFLT = 0x05f00,
+	FFMT = 0x09000,
+	FFVT = 0x09800,
+	PBM = 0x10000,
 };
 
 #define CTRL_RST 0x04000000u
@@ -77,10 +122,20 @@ enum {
 
 /* PHY registers (M88E1000). */
 enum {
-	PHY_CTRL = 0x00, PHY_STATUS = 0x01, PHY_ID1 = 0x02, PHY_ID2 = 0x03, PHY_AUTONEG_ADV = 0x04,
-	PHY_LP_ABILITY = 0x05, PHY_AUTONEG_EXP = 0x06, PHY_1000T_CTRL = 0x09,
-	PHY_1000T_STATUS = 0x0a, M88_PHY_SPEC_CTRL = 0x10, M88_PHY_SPEC_STATUS = 0x11,
-	M88_EXT_PHY_SPEC_CTRL = 0x14, M88_RX_ERR_CNTR = 0x15, PHY_NREGS = 0x20,
+	PHY_CTRL = 0x00,
+	PHY_STATUS = 0x01,
+	PHY_ID1 = 0x02,
+	PHY_ID2 = 0x03,
+	PHY_AUTONEG_ADV = 0x04,
+	PHY_LP_ABILITY = 0x05,
+	PHY_AUTONEG_EXP = 0x06,
+	PHY_1000T_CTRL = 0x09,
+	PHY_1000T_STATUS = 0x0a,
+	M88_PHY_SPEC_CTRL = 0x10,
+	M88_PHY_SPEC_STATUS = 0x11,
+	M88_EXT_PHY_SPEC_CTRL = 0x14,
+	M88_RX_ERR_CNTR = 0x15,
+	PHY_NREGS = 0x20,
 };
 #define PHY_R 1
 #define PHY_W 2
@@ -91,12 +146,18 @@ enum {
 #define MII_LPAR_LPACK 0x4000u
 
 static const u8 phy_regcap[PHY_NREGS] = {
-	[PHY_CTRL] = PHY_R | PHY_W,	  [PHY_STATUS] = PHY_R,
-	[PHY_ID1] = PHY_R,		  [PHY_ID2] = PHY_R,
-	[PHY_AUTONEG_ADV] = PHY_R | PHY_W, [PHY_LP_ABILITY] = PHY_R,
-	[PHY_AUTONEG_EXP] = PHY_R,	  [PHY_1000T_CTRL] = PHY_R | PHY_W,
-	[PHY_1000T_STATUS] = PHY_R,	  [M88_PHY_SPEC_CTRL] = PHY_R | PHY_W,
-	[M88_PHY_SPEC_STATUS] = PHY_R,	  [M88_EXT_PHY_SPEC_CTRL] = PHY_R | PHY_W,
+	[PHY_CTRL] = PHY_R | PHY_W,
+	[PHY_STATUS] = PHY_R,
+	[PHY_ID1] = PHY_R,
+	[PHY_ID2] = PHY_R,
+	[PHY_AUTONEG_ADV] = PHY_R | PHY_W,
+	[PHY_LP_ABILITY] = PHY_R,
+	[PHY_AUTONEG_EXP] = PHY_R,
+	[PHY_1000T_CTRL] = PHY_R | PHY_W,
+	[PHY_1000T_STATUS] = PHY_R,
+	[M88_PHY_SPEC_CTRL] = PHY_R | PHY_W,
+	[M88_PHY_SPEC_STATUS] = PHY_R,
+	[M88_EXT_PHY_SPEC_CTRL] = PHY_R | PHY_W,
 	[M88_RX_ERR_CNTR] = PHY_R,
 };
 
@@ -116,14 +177,12 @@ static const u16 phy_reg_init[PHY_NREGS] = {
 
 /* EEPROM words (manual tables 5-2/5-3), as QEMU's template; MAC, ids and checksum filled in. */
 static const u16 eeprom_template[64] = {
-	0x0000, 0x0000, 0x0000, 0x0000, 0xffff, 0x0000, 0x0000, 0x0000,
-	0x3000, 0x1000, 0x6403, 0x0000, 0x8086, 0x0000, 0x8086, 0x3040,
-	0x0008, 0x2000, 0x7e14, 0x0048, 0x1000, 0x00d8, 0x0000, 0x2700,
-	0x6cc9, 0x3150, 0x0722, 0x040b, 0x0984, 0x0000, 0xc000, 0x0706,
-	0x1008, 0x0000, 0x0f04, 0x7fff, 0x4d01, 0xffff, 0xffff, 0xffff,
-	0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
-	0x0100, 0x4000, 0x121c, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
-	0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0x0000,
+	0x0000, 0x0000, 0x0000, 0x0000, 0xffff, 0x0000, 0x0000, 0x0000, 0x3000, 0x1000, 0x6403,
+	0x0000, 0x8086, 0x0000, 0x8086, 0x3040, 0x0008, 0x2000, 0x7e14, 0x0048, 0x1000, 0x00d8,
+	0x0000, 0x2700, 0x6cc9, 0x3150, 0x0722, 0x040b, 0x0984, 0x0000, 0xc000, 0x0706, 0x1008,
+	0x0000, 0x0f04, 0x7fff, 0x4d01, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
+	0xffff, 0xffff, 0xffff, 0xffff, 0x0100, 0x4000, 0x121c, 0xffff, 0xffff, 0xffff, 0xffff,
+	0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0x0000,
 };
 
 /*
@@ -149,10 +208,16 @@ struct e1000 {
 
 /* The lab machine's two NICs behind the PCIe-to-PCI bridge (tests/oracle/sysfs.txt). */
 static const struct model_placement e1000_placement[] = {
-	{ .bus = 1, .devfn = PCI_DEVFN(1, 0),
-	  .bar = { 0xfe680000, 0xc000, 0, 0, 0, 0, 0xfe600000 }, .intline = 0x0a, .irq = 21 },
-	{ .bus = 1, .devfn = PCI_DEVFN(2, 0),
-	  .bar = { 0xfe6a0000, 0xc040, 0, 0, 0, 0, 0xfe640000 }, .intline = 0x0b, .irq = 22 },
+	{ .bus = 1,
+	  .devfn = PCI_DEVFN(1, 0),
+	  .bar = { 0xfe680000, 0xc000, 0, 0, 0, 0, 0xfe600000 },
+	  .intline = 0x0a,
+	  .irq = 21 },
+	{ .bus = 1,
+	  .devfn = PCI_DEVFN(2, 0),
+	  .bar = { 0xfe6a0000, 0xc040, 0, 0, 0, 0, 0xfe640000 },
+	  .intline = 0x0b,
+	  .irq = 22 },
 };
 
 /*
@@ -295,7 +360,8 @@ static bool set_mdic(struct e1000 *e, u32 val)
 		if (!(phy_regcap[addr] & PHY_W)) {
 			val |= MDIC_ERROR;
 		} else if (addr == PHY_CTRL) {
-			e->phy[PHY_CTRL] = (u16)(data & ~(0x3fu | MII_CR_RESET | MII_CR_RESTART_AUTONEG));
+			e->phy[PHY_CTRL] =
+				(u16)(data & ~(0x3fu | MII_CR_RESET | MII_CR_RESTART_AUTONEG));
 			/* Autonegotiation completes at once (QEMU: after 500 ms), link stays up. */
 			if ((data & MII_CR_RESTART_AUTONEG) && (data & MII_CR_AUTONEG_EN)) {
 				e->phy[PHY_STATUS] |= MII_SR_AUTONEG_COMPLETE;
@@ -322,8 +388,21 @@ static bool in_range(u32 off, u32 base, u32 nregs)
 static bool plain_writable(u32 off)
 {
 	switch (off) {
-	case PBA: case EERD: case SWSM: case WUFC: case TDBAL: case TDBAH: case TXDCTL:
-	case RDBAH: case RDBAL: case LEDCTL: case VET: case FCRUC: case IPAV: case WUC: case WUS:
+	case PBA:
+	case EERD:
+	case SWSM:
+	case WUFC:
+	case TDBAL:
+	case TDBAH:
+	case TXDCTL:
+	case RDBAH:
+	case RDBAL:
+	case LEDCTL:
+	case VET:
+	case FCRUC:
+	case IPAV:
+	case WUC:
+	case WUS:
 		return true;
 	}
 	return in_range(off, IP6AT, 4) || in_range(off, IP4AT, 7) || in_range(off, RA, 32) ||
@@ -369,13 +448,27 @@ static bool e1000_reg_write(struct e1000 *e, u32 off, u32 val)
 	case RDLEN:
 		R(e, off) = val & 0xfff80;
 		return false;
-	case TDH: case RDH: case RDT: case RDTR: case RADV: case TADV: case ITR: case AIT:
+	case TDH:
+	case RDH:
+	case RDT:
+	case RDTR:
+	case RADV:
+	case TADV:
+	case ITR:
+	case AIT:
 		R(e, off) = val & 0xffff;
 		return false;
-	case TDFH: case TDFT:
+	case TDFH:
+	case TDFT:
 		R(e, off) = val & 0x7ff;
 		return false;
-	case TDFHS: case TDFTS: case TDFPC: case RDFH: case RDFT: case RDFHS: case RDFTS:
+	case TDFHS:
+	case TDFTS:
+	case TDFPC:
+	case RDFH:
+	case RDFT:
+	case RDFHS:
+	case RDFTS:
 	case RDFPC:
 		R(e, off) = val & 0x1fff;
 		return false;
@@ -428,7 +521,8 @@ static u64 e1000_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned in
 	} else {
 		u32 dw = e1000_reg_read(e, (u32)offset & ~3u, &changed);
 
-		val = (dw >> (8 * (offset & 3))) & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+		val = (dw >> (8 * (offset & 3))) &
+		      (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
 	}
 	mutex_unlock(&e->lock);
 	if (changed)
@@ -557,8 +651,8 @@ static int parse_mac(const char *s, u8 mac[6])
 	return 0;
 }
 
-static int e1000_init(struct pci_dev *pdev, const struct model_param *params,
-		      unsigned int nparams, char *err, size_t errlen)
+static int e1000_init(struct pci_dev *pdev, const struct model_param *params, unsigned int nparams,
+		      char *err, size_t errlen)
 {
 	static const char *const known[] = { "mac", "bar0", "bar1", "rom", NULL };
 	const char *macstr = model_param_find(params, nparams, "mac");

@@ -420,8 +420,8 @@ static int edu_init(struct pci_dev *pdev, const struct model_param *params, unsi
 	/* The image is the truth: undo whatever bookkeeping wrote into it. */
 	model_load_config(pdev, edu_config, ARRAY_SIZE(edu_config));
 	model_msi_masks(pdev, EDU_MSI_CAP, true, false, 1);
-	ret = model_apply_placement(pdev, edu_placement, ARRAY_SIZE(edu_placement), params,
-				    nparams, err, errlen);
+	ret = model_apply_placement(pdev, edu_placement, ARRAY_SIZE(edu_placement), params, nparams,
+				    err, errlen);
 	if (ret)
 		return ret;
 

@@ -29,8 +29,7 @@ static u64 plain_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned in
 	return 0;
 }
 
-static void plain_bar_write(struct pci_dev *pdev, int bar, u64 offset, u64 val,
-			    unsigned int size)
+static void plain_bar_write(struct pci_dev *pdev, int bar, u64 offset, u64 val, unsigned int size)
 {
 }
 
@@ -42,13 +41,13 @@ static void plain_release(struct pci_dev *pdev)
 {
 }
 
-#define PLAIN_OPS(ident, str)                                                                      \
-	static const struct pci_dev_model_ops ident = {                                            \
-		.name = str,                                                                       \
-		.bar_read = plain_bar_read,                                                        \
-		.bar_write = plain_bar_write,                                                      \
-		.reset = plain_reset,                                                              \
-		.release = plain_release,                                                          \
+#define PLAIN_OPS(ident, str)                           \
+	static const struct pci_dev_model_ops ident = { \
+		.name = str,                            \
+		.bar_read = plain_bar_read,             \
+		.bar_write = plain_bar_write,           \
+		.reset = plain_reset,                   \
+		.release = plain_release,               \
 	}
 
 /* ---- q35-host ---- */
@@ -137,8 +136,11 @@ const struct pci_model ich9_lpc_model = {
 #define AHCI_GHC_AE 0x80000000u
 
 static const struct model_placement ich9_ahci_placement[] = {
-	{ .bus = 0, .devfn = PCI_DEVFN(0x1f, 2), .bar = { 0, 0, 0, 0, 0xd040, 0xfe901000 },
-	  .intline = 0x0a, .irq = 10 },
+	{ .bus = 0,
+	  .devfn = PCI_DEVFN(0x1f, 2),
+	  .bar = { 0, 0, 0, 0, 0xd040, 0xfe901000 },
+	  .intline = 0x0a,
+	  .irq = 10 },
 };
 
 /* Command 0x0107: the firmware enabled bus mastering to boot from it. */
@@ -270,7 +272,10 @@ const struct pci_model ich9_ahci_model = {
 #define SMBUS_IO_SIZE 0x40
 
 static const struct model_placement ich9_smbus_placement[] = {
-	{ .bus = 0, .devfn = PCI_DEVFN(0x1f, 3), .bar = { 0, 0, 0, 0, 0x700 }, .intline = 0x0a,
+	{ .bus = 0,
+	  .devfn = PCI_DEVFN(0x1f, 3),
+	  .bar = { 0, 0, 0, 0, 0x700 },
+	  .intline = 0x0a,
 	  .irq = 10 },
 };
 
