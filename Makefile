@@ -53,7 +53,10 @@ define meson_setup
 	fi
 endef
 
-.PHONY: all test asan tsan check format format-check deps ensure-deps clean
+demo: all
+	./$(BUILD)/src/cli/uvfio demo
+
+.PHONY: all demo test asan tsan check format format-check deps ensure-deps clean
 
 all: ensure-deps
 	$(call meson_setup,$(BUILD),,$(SETUP_ARGS))
