@@ -176,3 +176,10 @@ s64 vfs_llseek(struct file *f, s64 offset, int whence)
 	mutex_unlock(&f->f_pos_lock);
 	return pos;
 }
+
+int vfs_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 flags, struct mmap_desc *out)
+{
+	if (!f->f_op->mmap)
+		return -ENODEV; /* what mmap(2) says for a file without mmap */
+	return f->f_op->mmap(f, offset, len, prot, flags, out);
+}

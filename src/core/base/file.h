@@ -99,12 +99,29 @@ static inline int copy_to_user(struct task *t, unsigned long dst, const void *sr
 /* Copies a NUL-terminated string of at most max bytes (incl. NUL): -EFAULT, -EINVAL if too long. */
 char *strndup_user(struct task *t, unsigned long src, size_t max);
 
+/*
+ * What a mapping of a file is made of, for a front end to build it in the
+ * caller's address space: pages backed by a shareable memfd (memory-like BAR
+ * areas, accessed with no copy) and pages that must be trapped and emulated
+ * through read/write at region_offset + page offset (registers with side effects).
+ */
+struct mmap_desc {
+	u64 region_offset; /* file offset of the mapping's first byte */
+	u64 len;
+	int memfd; /* -1 when every page is trapped */
+	u64 memfd_offset;
+	u8 *trapped; /* bitmap, one bit per page; malloc'd, freed by the caller */
+};
+
 struct file_operations {
 	const char *name; /* "vfio-container", "vfio-group", "[vfio-device]" */
 	void (*release)(struct file *f);
 	long (*ioctl)(struct file *f, struct task *t, unsigned int cmd, unsigned long arg);
 	ssize_t (*read)(struct file *f, char *buf, size_t count, s64 *ppos);
 	ssize_t (*write)(struct file *f, const char *buf, size_t count, s64 *ppos);
+	/* mmap(2) of [offset, offset + len): validates as the kernel does and describes it. */
+	int (*mmap)(struct file *f, u64 offset, u64 len, u32 prot, u32 flags,
+		    struct mmap_desc *out);
 };
 
 struct file {
@@ -132,5 +149,6 @@ ssize_t vfs_pwrite(struct file *f, const void *buf, size_t count, s64 pos);
 ssize_t vfs_read(struct file *f, void *buf, size_t count);
 ssize_t vfs_write(struct file *f, const void *buf, size_t count);
 s64 vfs_llseek(struct file *f, s64 offset, int whence);
+int vfs_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 flags, struct mmap_desc *out);
 
 #endif /* UVFIO_CORE_BASE_FILE_H */

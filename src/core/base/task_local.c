@@ -25,6 +25,7 @@
 
 #include <linux/capability.h>
 
+#include "base/devfs.h"
 #include "base/file.h"
 #include "uvfio/uvfio.h"
 #include "vfio/vfio.h"
@@ -270,19 +271,8 @@ static ssize_t ret_errno_ssize(ssize_t r)
 int uvfio_open(struct uvfio_proc *p, const char *path, int flags)
 {
 	struct file *f = NULL;
-	int ret, minor;
-	char *end;
+	int ret = devfs_open(p->world, path, flags, &f);
 
-	if (!strcmp(path, "/dev/vfio/vfio")) {
-		ret = vfio_container_open(&p->world->vfio, &f);
-	} else if (!strncmp(path, "/dev/vfio/", 10) && path[10] >= '0' && path[10] <= '9') {
-		minor = (int)strtol(path + 10, &end, 10);
-		if (*end)
-			return ret_errno(-ENOENT);
-		ret = vfio_group_open(&p->world->vfio, minor, &f);
-	} else {
-		ret = -ENOENT;
-	}
 	if (ret)
 		return ret_errno(ret);
 	ret = proc_fd_install(&p->task, f);

@@ -16,16 +16,14 @@
 
 static int e1000_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	u16 cmd = pci_command(pdev);
-
-	pci_write_config(pdev, PCI_COMMAND,
-			 cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_IO | PCI_COMMAND_MASTER, 2);
+	pci_enable_device(pdev);
+	pci_write_config(pdev, PCI_COMMAND, pci_command(pdev) | PCI_COMMAND_MASTER, 2);
 	return 0;
 }
 
 static void e1000_remove(struct pci_dev *pdev)
 {
-	pci_write_config(pdev, PCI_COMMAND, pci_command(pdev) & ~PCI_COMMAND_MASTER, 2);
+	pci_disable_device(pdev);
 }
 
 /* The ids of the Intel 8254x parts the kernel's e1000 driver claims that QEMU models. */

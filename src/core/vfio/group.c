@@ -296,6 +296,7 @@ static const struct file_operations vfio_device_fops = {
 	.ioctl = vfio_device_fops_ioctl,
 	.read = vfio_device_fops_read,
 	.write = vfio_device_fops_write,
+	.mmap = vfio_device_fops_mmap,
 };
 
 struct vfio_device *vfio_device_from_file(struct file *f)

@@ -100,6 +100,8 @@ struct vfio_device_ops {
 	ssize_t (*read)(struct vfio_device *vdev, char *buf, size_t count, s64 *ppos);
 	ssize_t (*write)(struct vfio_device *vdev, const char *buf, size_t count, s64 *ppos);
 	long (*ioctl)(struct vfio_device *vdev, struct task *t, unsigned int cmd, unsigned long arg);
+	int (*mmap)(struct vfio_device *vdev, u64 offset, u64 len, u32 prot, u32 flags,
+		    struct mmap_desc *out);
 	void (*request)(struct vfio_device *vdev, unsigned int count);
 	/* > 0 match, 0 no match, < 0 error (default: exact dev_name). */
 	int (*match)(struct vfio_device *vdev, const char *buf);
@@ -242,6 +244,8 @@ void vfio_device_group_unregister(struct vfio_device *vdev);
 long vfio_device_fops_ioctl(struct file *f, struct task *t, unsigned int cmd, unsigned long arg);
 ssize_t vfio_device_fops_read(struct file *f, char *buf, size_t count, s64 *ppos);
 ssize_t vfio_device_fops_write(struct file *f, const char *buf, size_t count, s64 *ppos);
+int vfio_device_fops_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 flags,
+			  struct mmap_desc *out);
 
 /* Backend-to-core notification: an unmapped range (for dma_unmap listeners). */
 void vfio_device_notify_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);

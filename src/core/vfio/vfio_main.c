@@ -452,3 +452,15 @@ ssize_t vfio_device_fops_write(struct file *f, const char *buf, size_t count, s6
 		return -EINVAL;
 	return vdev->ops->write(vdev, buf, count, ppos);
 }
+
+int vfio_device_fops_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 flags,
+			  struct mmap_desc *out)
+{
+	struct vfio_device *vdev = vfio_df_device(f);
+
+	if (!vdev)
+		return -EINVAL;
+	if (!vdev->ops->mmap)
+		return -EINVAL;
+	return vdev->ops->mmap(vdev, offset, len, prot, flags, out);
+}

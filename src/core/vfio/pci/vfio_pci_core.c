@@ -17,28 +17,6 @@
 
 #define PAGE_SIZE 4096
 
-static void pci_enable_device(struct pci_dev *pdev)
-{
-	u16 cmd = pci_command(pdev), new = cmd;
-
-	for (int i = 0; i < PCI_NUM_BARS; i++) {
-		if (pdev->resource[i].flags & IORESOURCE_IO)
-			new |= PCI_COMMAND_IO;
-		else if (pdev->resource[i].flags & IORESOURCE_MEM)
-			new |= PCI_COMMAND_MEMORY;
-	}
-	if (new != cmd)
-		pci_write_config(pdev, PCI_COMMAND, new, 2);
-}
-
-static void pci_clear_master(struct pci_dev *pdev)
-{
-	u16 cmd = pci_command(pdev);
-
-	if (cmd & PCI_COMMAND_MASTER)
-		pci_write_config(pdev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 2);
-}
-
 /* pci_intx_mask_supported(): the DisINTx bit is writable. */
 static bool pci_intx_mask_supported(struct pci_dev *pdev)
 {
@@ -89,13 +67,17 @@ static int vfio_pci_core_open_device(struct vfio_device *core_vdev)
 	pci_enable_device(pdev);
 	ret = pci_reset_function(pdev);
 	vdev->reset_works = !ret;
+	/* What the last close restores. */
+	vdev->pci_saved_state = pci_save_state(pdev);
 	vdev->pci_2_3 = pci_intx_mask_supported(pdev);
 	if (vdev->pci_2_3 && (pci_command(pdev) & PCI_COMMAND_INTX_DISABLE))
 		pci_write_config(pdev, PCI_COMMAND, pci_command(pdev) & ~PCI_COMMAND_INTX_DISABLE,
 				 2);
 	ret = vfio_config_init(vdev);
 	if (ret) {
-		pci_clear_master(pdev);
+		free(vdev->pci_saved_state);
+		vdev->pci_saved_state = NULL;
+		pci_disable_device(pdev);
 		return ret;
 	}
 	if (pdev->msix_cap) {
@@ -150,9 +132,14 @@ static void vfio_pci_core_close_device(struct vfio_device *core_vdev)
 	vfio_config_free(vdev);
 	vdev->needs_reset = true;
 	vfio_pci_set_power_state(vdev, 0);
+	/* Quiet INTx and MSI during the reset, then bring back the state saved at open. */
+	pci_write_config(pdev, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, 2);
 	if (vdev->reset_works && !pci_reset_function(pdev))
 		vdev->needs_reset = false;
-	pci_clear_master(pdev);
+	pci_restore_state(pdev, vdev->pci_saved_state);
+	free(vdev->pci_saved_state);
+	vdev->pci_saved_state = NULL;
+	pci_disable_device(pdev);
 	vfio_pci_dev_set_try_reset(core_vdev->dev_set);
 }
 
@@ -590,6 +577,42 @@ static ssize_t vfio_pci_core_write(struct vfio_device *core_vdev, const char *bu
 	return vfio_pci_rw(to_vfio_pci(core_vdev), (char *)buf, count, ppos, true);
 }
 
+/*
+ * vfio_pci_core_mmap: only BARs the open probed as mmappable, shared
+ * mappings only, within the page-rounded BAR. uvfio's models have no
+ * memory-like BAR areas yet, so every page is trapped and each access is
+ * emulated through the region's read/write.
+ */
+static int vfio_pci_core_mmap(struct vfio_device *core_vdev, u64 offset, u64 len, u32 prot,
+			      u32 flags, struct mmap_desc *out)
+{
+	struct vfio_pci_core_device *vdev = to_vfio_pci(core_vdev);
+	u64 index = VFIO_PCI_OFFSET_TO_INDEX(offset);
+	u64 start = offset & VFIO_PCI_OFFSET_MASK, phys_len, npages;
+
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+	if (!(flags & 0x01 /* MAP_SHARED */))
+		return -EINVAL;
+	if (index >= VFIO_PCI_ROM_REGION_INDEX)
+		return -EINVAL;
+	if (!vdev->bar_mmap_supported[index])
+		return -EINVAL;
+	if (!len || (start & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	phys_len = ALIGN_UP(resource_size(&vdev->pdev->resource[index]), (u64)PAGE_SIZE);
+	if (start + len > phys_len || start + len < start)
+		return -EINVAL;
+	npages = DIV_ROUND_UP(len, PAGE_SIZE);
+	out->region_offset = offset;
+	out->len = len;
+	out->memfd = -1;
+	out->memfd_offset = 0;
+	out->trapped = xzalloc(DIV_ROUND_UP(npages, 8));
+	memset(out->trapped, 0xff, DIV_ROUND_UP(npages, 8));
+	return 0;
+}
+
 static void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count)
 {
 	vfio_pci_signal_req(to_vfio_pci(core_vdev));
@@ -628,6 +651,7 @@ static const struct vfio_device_ops vfio_pci_ops = {
 	.ioctl = vfio_pci_core_ioctl,
 	.read = vfio_pci_core_read,
 	.write = vfio_pci_core_write,
+	.mmap = vfio_pci_core_mmap,
 	.request = vfio_pci_core_request,
 };
 

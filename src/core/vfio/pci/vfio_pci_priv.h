@@ -62,6 +62,7 @@ struct vfio_pci_core_device {
 	u32 rbar[7]; /* BARs and ROM as the host assigned them, captured at open */
 
 	/* Device-wide state (vfio_pci_core.c). */
+	u8 *pci_saved_state; /* config saved at first open, restored at last close */
 	bool reset_works;
 	bool needs_reset;
 	bool pci_2_3; /* DisINTx masking supported */

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The wire protocol between libuvfio-preload.so (the shim, in a program's
+ * process) and uvfiod (the daemon). Version 1.
+ *
+ * One connection per open file: every open() of /dev/vfio/vfio or
+ * /dev/vfio/N is a new UNIX stream connection to $UVFIO_SOCKET whose first
+ * message is OPEN; a device fd (GET_DEVICE_FD) is one end of a socketpair the
+ * daemon creates and passes back with SCM_RIGHTS. The connection IS the open
+ * file: dup, fork, SCM_RIGHTS and close share or drop it as they do any
+ * descriptor, and the daemon's release runs when its end sees EOF, i.e. at
+ * the last close anywhere, as the kernel's ->release does.
+ *
+ * Calls on one connection are strictly request → reply; the shim serializes
+ * the threads of a process that share one open file. Every message starts
+ * with struct uvfio_msg_hdr; `len` counts the bytes after it and is at most
+ * UVFIO_MSG_MAX. Both sides check magic, version, type and every length before
+ * use; a malformed message gets a reply with result -EPROTO (or -EINVAL for a
+ * well-formed but invalid request) and never harms the daemon.
+ *
+ * The caller's identity: the daemon sets SO_PASSCRED, so the kernel attaches
+ * the sending process's pid/uid/gid to every request (SCM_CREDENTIALS). The
+ * daemon reaches that process's memory with process_vm_readv/writev (the
+ * kernel's copy_{from,to}_user and, for MAP_DMA ranges, device DMA) and its
+ * descriptors with pidfd_getfd (eventfds of SET_IRQS, the container fd of
+ * SET_CONTAINER, group fds of PCI_HOT_RESET), so the shim needs no knowledge of
+ * ioctl layouts. The shim calls prctl(PR_SET_PTRACER, daemon pid) where Yama
+ * requires it.
+ *
+ * To spare the daemon those syscalls, an IOCTL request may carry the caller's
+ * bytes at `arg` (the `argsz`-sized struct, the string, the int): the daemon
+ * reads from this copy when a copy_from_user falls inside it, and returns
+ * copy_to_user data that falls inside it as write records in the reply, which
+ * the shim applies to its memory before returning. Anything else goes through
+ * process_vm_*. So the user's memory sees exactly the bytes the kernel would
+ * write, and EFAULT where the kernel gives it.
+ */
+#ifndef UVFIO_PROTO_H
+#define UVFIO_PROTO_H
+
+#include <stdint.h>
+
+#define UVFIO_PROTO_MAGIC 0x49465655u /* "UVFI" little-endian */
+#define UVFIO_PROTO_VERSION 1
+#define UVFIO_MSG_MAX (1u << 20) /* bytes after the header, either direction */
+#define UVFIO_PATH_MAX 256
+#define UVFIO_MAX_WRITES 64 /* write records per reply */
+
+enum uvfio_msg_type {
+	/* shim → daemon on a new connection: struct uvfio_open_req + path. Reply: result 0 or -errno. */
+	UVFIO_MSG_OPEN = 1,
+	/* struct uvfio_ioctl_req + payload. Reply: struct uvfio_ioctl_rep + records (+ 1 fd). */
+	UVFIO_MSG_IOCTL = 2,
+	/* struct uvfio_rw_req. Reply: result = bytes read or -errno, then those bytes. */
+	UVFIO_MSG_READ = 3,
+	/* struct uvfio_rw_req + bytes. Reply: result = bytes written or -errno. */
+	UVFIO_MSG_WRITE = 4,
+	/* struct uvfio_lseek_req. Reply: result = -errno, struct uvfio_lseek_rep on success. */
+	UVFIO_MSG_LSEEK = 5,
+	/* No body. Reply: struct uvfio_fstat_rep. */
+	UVFIO_MSG_FSTAT = 6,
+	/* struct uvfio_mmap_req. Reply: struct uvfio_mmap_rep + (1 fd: the memfd). */
+	UVFIO_MSG_MMAP = 7,
+};
+
+struct uvfio_msg_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type; /* enum uvfio_msg_type; a reply echoes the request's type */
+	uint32_t len; /* bytes that follow this header */
+	int32_t result; /* replies: >= 0, or a negative errno; requests: 0 */
+};
+
+struct uvfio_open_req {
+	uint32_t flags; /* open(2) flags */
+	uint32_t path_len; /* bytes of path that follow, no NUL, <= UVFIO_PATH_MAX */
+};
+
+struct uvfio_ioctl_req {
+	uint32_t cmd;
+	uint32_t payload_len; /* bytes of the caller's memory at arg that follow (may be 0) */
+	uint64_t arg; /* the ioctl argument, a value or the caller's address */
+};
+
+/* A copy_to_user into the payload window: addr is the caller's address. */
+struct uvfio_write_rec {
+	uint64_t addr;
+	uint32_t len; /* bytes that follow, then padding to 8 */
+	uint32_t pad;
+};
+
+struct uvfio_ioctl_rep {
+	uint32_t nwrites; /* struct uvfio_write_rec records that follow */
+	uint32_t nfds; /* descriptors passed with SCM_RIGHTS: 0, or 1 for GET_DEVICE_FD */
+};
+
+struct uvfio_rw_req {
+	int64_t offset; /* file offset; -1: the file's own position (read/write) */
+	uint32_t len; /* <= UVFIO_MSG_MAX */
+	uint32_t pad;
+};
+
+struct uvfio_lseek_req {
+	int64_t offset;
+	int32_t whence;
+	uint32_t pad;
+};
+
+struct uvfio_lseek_rep {
+	int64_t pos;
+};
+
+struct uvfio_fstat_rep {
+	uint32_t mode; /* st_mode: S_IFCHR | 0666 for /dev/vfio/vfio, ... */
+	uint32_t rdev_major;
+	uint32_t rdev_minor;
+	uint32_t pad;
+};
+
+struct uvfio_mmap_req {
+	uint64_t offset; /* the file offset mmap was given (region index << 40 | offset) */
+	uint64_t len;
+	uint32_t prot;
+	uint32_t flags;
+};
+
+/*
+ * What backs a mapping: a memfd (passed with SCM_RIGHTS) at memfd_offset for
+ * `len` bytes, and a bitmap of pages that must be trapped (mapped PROT_NONE by
+ * the shim and emulated with UVFIO_MSG_READ/WRITE at `region_offset` + page
+ * offset) because they hold registers with side effects.
+ */
+struct uvfio_mmap_rep {
+	uint64_t memfd_offset;
+	uint64_t len;
+	uint32_t npages; /* pages in the mapping; the bitmap has DIV_ROUND_UP(npages, 8) bytes */
+	uint32_t pad;
+	/* uint8_t trapped[]: bit i set = page i is trapped */
+};
+
+#endif /* UVFIO_PROTO_H */

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The world's device nodes: what open() of /dev/vfio/vfio and /dev/vfio/N
+ * reaches, and what fstat() reports for an open uvfio file. Front ends (the
+ * in-process caller, the daemon) open nodes here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/devfs.h"
+#include "iommu/iommu.h"
+#include "vfio/vfio.h"
+#include "world.h"
+
+int devfs_open(struct uvfio_world *w, const char *path, int flags, struct file **out)
+{
+	char *end;
+	long minor;
+
+	if (!strcmp(path, "/dev/vfio/vfio"))
+		return vfio_container_open(&w->vfio, out);
+	if (strncmp(path, "/dev/vfio/", 10) || path[10] < '0' || path[10] > '9')
+		return -ENOENT;
+	minor = strtol(path + 10, &end, 10);
+	if (*end || minor > INT32_MAX)
+		return -ENOENT;
+	return vfio_group_open(&w->vfio, (int)minor, out);
+}
+
+int devfs_file_stat(struct file *f, struct devfs_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (vfio_container_from_file(f)) {
+		/* misc device "vfio", minor 196, mode 0666 */
+		st->mode = S_IFCHR | 0666;
+		st->rdev_major = 10;
+		st->rdev_minor = 196;
+		return 0;
+	}
+	if (vfio_file_is_group(f)) {
+		struct vfio_group *group = f->private_data;
+
+		st->mode = S_IFCHR | 0600;
+		st->rdev_major = VFIO_GROUP_MAJOR;
+		st->rdev_minor = (unsigned int)group->minor;
+		return 0;
+	}
+	if (vfio_device_from_file(f)) {
+		/* An anonymous inode, "anon_inode:[vfio-device]", mode 0600. */
+		st->mode = 0600;
+		return 0;
+	}
+	return -EBADF;
+}
