@@ -7,4 +7,8 @@ struct uvfio_world;
 /* The built-in example job: an edu DMA round trip and interrupts through the uAPI. */
 int demo_run(struct uvfio_world *w);
 
+/* run.c: uvfio run and uvfio daemon. */
+int cmd_run(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+
 #endif /* UVFIO_CLI_H */

@@ -5,6 +5,8 @@
  *   uvfio demo  [--machine FILE]   build the machine, print it, run the edu example job
  *   uvfio tree  [--machine FILE]   print the machine: devices, IOMMU groups, drivers
  *   uvfio check-machine FILE       parse a machine file and report problems
+ *   uvfio run [--machine FILE] -- PROGRAM   run PROGRAM against a private daemon
+ *   uvfio daemon --dir DIR         the daemon in the foreground
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -23,6 +25,11 @@ static void usage(FILE *out)
 	      "devices, with Linux 6.12's semantics and errnos.\n"
 	      "\n"
 	      "Commands:\n"
+	      "  run [--machine FILE] -- PROGRAM [ARGS]\n"
+	      "                           run an unmodified program against a private uvfio\n"
+	      "                           daemon: its /dev/vfio and /sys accesses reach uvfio\n"
+	      "  daemon --dir DIR [--machine FILE]\n"
+	      "                           run the daemon in the foreground\n"
 	      "  demo [--machine FILE]    build the machine (default: a QEMU q35 with edu, two\n"
 	      "                           e1000 behind a PCIe-to-PCI bridge and ICH9), print it,\n"
 	      "                           then drive edu through the VFIO uAPI: bind it to\n"
@@ -183,6 +190,10 @@ int main(int argc, char **argv)
 		return cmd_tree(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))
 		return cmd_demo(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "daemon"))
+		return cmd_daemon(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-machine"))
 		return cmd_check_machine(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "default-machine")) {

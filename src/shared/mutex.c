@@ -66,6 +66,14 @@ bool mutex_held_by_me(struct mutex *lock)
 	return atomic_load(&lock->held) && pthread_equal(atomic_load(&lock->owner), pthread_self());
 }
 
+void mutex_cond_wait(struct mutex *lock, pthread_cond_t *cond)
+{
+	atomic_store(&lock->held, false);
+	pthread_cond_wait(cond, &lock->m);
+	atomic_store(&lock->owner, pthread_self());
+	atomic_store(&lock->held, true);
+}
+
 void init_rwsem(struct rw_semaphore *sem, const char *name)
 {
 	pthread_rwlock_init(&sem->l, NULL);

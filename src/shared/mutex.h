@@ -29,6 +29,8 @@ bool mutex_trylock(struct mutex *lock);
 void mutex_unlock(struct mutex *lock);
 bool mutex_is_locked(struct mutex *lock);
 bool mutex_held_by_me(struct mutex *lock);
+/* pthread_cond_wait on a held struct mutex, keeping the owner record true. */
+void mutex_cond_wait(struct mutex *lock, pthread_cond_t *cond);
 
 /* Reader/writer semaphore (the kernel's rw_semaphore). */
 struct rw_semaphore {

@@ -73,6 +73,13 @@ struct task_ops {
 	/* Installs f as a new O_CLOEXEC descriptor; consumes the reference on success and
 	 * returns the descriptor number, or a negative errno (-EMFILE). */
 	int (*fd_install)(struct task *t, struct file *f);
+	/*
+	 * Optional: a front end that already holds a copy of some of the caller's
+	 * memory (the daemon gets the ioctl payload inline) serves user copies
+	 * itself; without them copies go to t->mm.
+	 */
+	int (*copy_from_user)(struct task *t, void *dst, u64 src, size_t n);
+	int (*copy_to_user)(struct task *t, u64 dst, const void *src, size_t n);
 };
 
 struct task {
@@ -88,11 +95,15 @@ struct task {
 
 static inline int copy_from_user(struct task *t, void *dst, unsigned long src, size_t n)
 {
+	if (t->ops && t->ops->copy_from_user)
+		return t->ops->copy_from_user(t, dst, src, n);
 	return mm_access(t->mm, src, dst, n, false);
 }
 
 static inline int copy_to_user(struct task *t, unsigned long dst, const void *src, size_t n)
 {
+	if (t->ops && t->ops->copy_to_user)
+		return t->ops->copy_to_user(t, dst, src, n);
 	return mm_access(t->mm, dst, (void *)src, n, true);
 }
 

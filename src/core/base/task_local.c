@@ -27,6 +27,7 @@
 
 #include "base/devfs.h"
 #include "base/file.h"
+#include "shared/procmaps.h"
 #include "uvfio/uvfio.h"
 #include "vfio/vfio.h"
 #include "world.h"
@@ -60,37 +61,9 @@ static int self_mm_access(struct mm_struct *mm, u64 addr, void *buf, size_t len,
 	return n == (ssize_t)len ? 0 : -EFAULT;
 }
 
-/*
- * What pinning checks (get_user_pages): every page of the range is mapped,
- * readable, and writable when the device may write. Read from /proc/self/maps.
- */
 static int self_mm_probe(struct mm_struct *mm, u64 addr, u64 len, bool write)
 {
-	u64 end = addr + len, cur = addr;
-	char line[512];
-	FILE *f;
-
-	if (!len)
-		return 0;
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return -EFAULT;
-	while (cur < end && fgets(line, sizeof(line), f)) {
-		unsigned long long lo, hi;
-		char perms[8];
-
-		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3)
-			continue;
-		if (hi <= cur)
-			continue;
-		if (lo > cur)
-			break; /* a hole */
-		if (perms[0] != 'r' || (write && perms[1] != 'w'))
-			break;
-		cur = hi;
-	}
-	fclose(f);
-	return cur >= end ? 0 : -EFAULT;
+	return procmaps_probe(mm->pid, addr, len, write);
 }
 
 static void self_mm_release(struct mm_struct *mm)

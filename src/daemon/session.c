@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Sessions: one thread per open file, serving its connection. A request is
+ * read whole (header, then at most UVFIO_MSG_MAX bytes of body), checked,
+ * run on the core as the caller named by SCM_CREDENTIALS, and answered. The
+ * thread may block in the core exactly as a syscall would. End of stream
+ * (the last close of the file anywhere, or the process dying) or a protocol
+ * violation ends the session: the file's reference is dropped, which runs
+ * the kernel's release.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/devfs.h"
+#include "uvfiod.h"
+
+static void session_free(struct session *s)
+{
+	struct uvfiod *d = s->d;
+
+	mutex_lock(&d->lock);
+	list_del(&s->node);
+	mutex_unlock(&d->lock);
+	/* The release of the file: may take a while (device → group → container). */
+	fput(s->file);
+	close(s->fd);
+	free(s);
+	mutex_lock(&d->lock);
+	d->nthreads--;
+	pthread_cond_broadcast(&d->idle);
+	mutex_unlock(&d->lock);
+}
+
+struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino);
+
+struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino)
+{
+	struct session *s;
+	struct file *f = NULL;
+
+	mutex_lock(&d->lock);
+	list_for_each_entry(s, &d->sessions, node) {
+		if (s->peer_dev == dev && s->peer_ino == ino) {
+			f = get_file(s->file);
+			break;
+		}
+	}
+	mutex_unlock(&d->lock);
+	return f;
+}
+
+/* Reads exactly len bytes; the first read also collects the sender's credentials. */
+static int recv_full(int fd, void *buf, size_t len, struct ucred *cred)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+		struct iovec iov = { .iov_base = (char *)buf + done, .iov_len = len - done };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct cmsghdr *cmsg;
+		ssize_t n;
+
+		if (cred) {
+			msg.msg_control = cbuf;
+			msg.msg_controllen = sizeof(cbuf);
+		}
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? -EPIPE : -errno;
+		for (cmsg = cred ? CMSG_FIRSTHDR(&msg) : NULL; cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+			if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_CREDENTIALS &&
+			    done == 0)
+				memcpy(cred, CMSG_DATA(cmsg), sizeof(*cred));
+			else if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+				/* Descriptors nobody asked for: close them. */
+				int *fds = (int *)CMSG_DATA(cmsg);
+				size_t nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+				for (size_t i = 0; i < nfds; i++)
+					close(fds[i]);
+			}
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Sends header + body (+ one descriptor). */
+static int send_reply(int fd, u16 type, s32 result, const void *body, size_t len, int pass_fd)
+{
+	struct uvfio_msg_hdr hdr = {
+		.magic = UVFIO_PROTO_MAGIC,
+		.version = UVFIO_PROTO_VERSION,
+		.type = type,
+		.len = (u32)len,
+		.result = result,
+	};
+	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)body, len } };
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	size_t total = sizeof(hdr) + len, sent = 0;
+
+	if (pass_fd >= 0) {
+		struct cmsghdr *cmsg;
+
+		memset(cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+	}
+	while (sent < total) {
+		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		sent += (size_t)n;
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
+		/* Advance the iovecs past what went out. */
+		while (n > 0 && msg.msg_iovlen) {
+			size_t step = min((size_t)n, msg.msg_iov->iov_len);
+
+			msg.msg_iov->iov_base = (char *)msg.msg_iov->iov_base + step;
+			msg.msg_iov->iov_len -= step;
+			n -= (ssize_t)step;
+			if (!msg.msg_iov->iov_len) {
+				msg.msg_iov++;
+				msg.msg_iovlen--;
+			}
+		}
+	}
+	return 0;
+}
+
+static int handle_ioctl(struct session *s, struct remote_call *call, u8 *body, u32 len)
+{
+	struct uvfio_ioctl_req req;
+	struct uvfio_ioctl_rep rep = { 0 };
+	u8 *out;
+	long ret;
+	int r;
+
+	if (len < sizeof(req))
+		return send_reply(s->fd, UVFIO_MSG_IOCTL, -EPROTO, NULL, 0, -1);
+	memcpy(&req, body, sizeof(req));
+	if (req.payload_len != len - sizeof(req))
+		return send_reply(s->fd, UVFIO_MSG_IOCTL, -EPROTO, NULL, 0, -1);
+	call->win_addr = req.arg;
+	call->win = req.payload_len ? body + sizeof(req) : NULL;
+	call->win_len = req.payload_len;
+	ret = vfs_ioctl(s->file, &call->task, req.cmd, (unsigned long)req.arg);
+	rep.nwrites = call->nwrites;
+	rep.nfds = ret >= 0 && call->out_fd >= 0;
+	out = xzalloc(sizeof(rep) + call->writes_len);
+	memcpy(out, &rep, sizeof(rep));
+	if (call->writes_len)
+		memcpy(out + sizeof(rep), call->writes, call->writes_len);
+	r = send_reply(s->fd, UVFIO_MSG_IOCTL, ret < 0 ? (s32)ret : (s32)min(ret, (long)INT32_MAX),
+		       out, sizeof(rep) + call->writes_len, rep.nfds ? call->out_fd : -1);
+	free(out);
+	return r;
+}
+
+static int handle_rw(struct session *s, u16 type, u8 *body, u32 len)
+{
+	struct uvfio_rw_req req;
+	ssize_t ret;
+	u8 *buf;
+	int r;
+
+	if (len < sizeof(req))
+		return send_reply(s->fd, type, -EPROTO, NULL, 0, -1);
+	memcpy(&req, body, sizeof(req));
+	if (req.len > UVFIO_MSG_MAX || req.offset < -1 ||
+	    (type == UVFIO_MSG_WRITE && req.len != len - sizeof(req)) ||
+	    (type == UVFIO_MSG_READ && len != sizeof(req)))
+		return send_reply(s->fd, type, -EPROTO, NULL, 0, -1);
+	if (type == UVFIO_MSG_WRITE) {
+		const u8 *data = body + sizeof(req);
+
+		ret = req.offset < 0 ? vfs_write(s->file, data, req.len) :
+				       vfs_pwrite(s->file, data, req.len, req.offset);
+		return send_reply(s->fd, type, (s32)ret, NULL, 0, -1);
+	}
+	buf = xzalloc(req.len ? req.len : 1);
+	ret = req.offset < 0 ? vfs_read(s->file, buf, req.len) :
+			       vfs_pread(s->file, buf, req.len, req.offset);
+	r = send_reply(s->fd, type, (s32)ret, buf, ret > 0 ? (size_t)ret : 0, -1);
+	free(buf);
+	return r;
+}
+
+static int handle_lseek(struct session *s, u8 *body, u32 len)
+{
+	struct uvfio_lseek_req req;
+	struct uvfio_lseek_rep rep;
+	s64 pos;
+
+	if (len != sizeof(req))
+		return send_reply(s->fd, UVFIO_MSG_LSEEK, -EPROTO, NULL, 0, -1);
+	memcpy(&req, body, sizeof(req));
+	pos = vfs_llseek(s->file, req.offset, req.whence);
+	if (pos < 0)
+		return send_reply(s->fd, UVFIO_MSG_LSEEK, (s32)pos, NULL, 0, -1);
+	rep.pos = pos;
+	return send_reply(s->fd, UVFIO_MSG_LSEEK, 0, &rep, sizeof(rep), -1);
+}
+
+static int handle_fstat(struct session *s)
+{
+	struct uvfio_fstat_rep rep = { 0 };
+	struct devfs_stat st;
+	int ret = devfs_file_stat(s->file, &st);
+
+	rep.mode = st.mode;
+	rep.rdev_major = st.rdev_major;
+	rep.rdev_minor = st.rdev_minor;
+	return send_reply(s->fd, UVFIO_MSG_FSTAT, ret, ret ? NULL : &rep, ret ? 0 : sizeof(rep),
+			  -1);
+}
+
+static int handle_mmap(struct session *s, u8 *body, u32 len)
+{
+	struct uvfio_mmap_req req;
+	struct uvfio_mmap_rep rep = { 0 };
+	struct mmap_desc desc = { .memfd = -1 };
+	size_t bitmap;
+	u8 *out;
+	int ret, r;
+
+	if (len != sizeof(req))
+		return send_reply(s->fd, UVFIO_MSG_MMAP, -EPROTO, NULL, 0, -1);
+	memcpy(&req, body, sizeof(req));
+	/* Bounded so the trap bitmap fits a message. */
+	if (req.len > ((u64)UVFIO_MSG_MAX - sizeof(rep)) * 8 * 4096)
+		return send_reply(s->fd, UVFIO_MSG_MMAP, -ENOMEM, NULL, 0, -1);
+	ret = vfs_mmap(s->file, req.offset, req.len, req.prot, req.flags, &desc);
+	if (ret)
+		return send_reply(s->fd, UVFIO_MSG_MMAP, ret, NULL, 0, -1);
+	rep.memfd_offset = desc.memfd_offset;
+	rep.len = desc.len;
+	rep.npages = (u32)DIV_ROUND_UP(desc.len, 4096);
+	bitmap = DIV_ROUND_UP(rep.npages, 8);
+	out = xzalloc(sizeof(rep) + bitmap);
+	memcpy(out, &rep, sizeof(rep));
+	memcpy(out + sizeof(rep), desc.trapped, bitmap);
+	r = send_reply(s->fd, UVFIO_MSG_MMAP, 0, out, sizeof(rep) + bitmap, desc.memfd);
+	free(out);
+	free(desc.trapped);
+	if (desc.memfd >= 0)
+		close(desc.memfd);
+	return r;
+}
+
+/* Runs one request; a negative return ends the session. */
+static int session_handle(struct session *s, const struct uvfio_msg_hdr *hdr, u8 *body,
+			  const struct ucred *cred)
+{
+	struct remote_call call;
+	int ret;
+
+	switch (hdr->type) {
+	case UVFIO_MSG_IOCTL:
+		ret = remote_call_init(&call, s->d, cred->pid, cred->uid);
+		if (ret)
+			return send_reply(s->fd, hdr->type, ret, NULL, 0, -1);
+		ret = handle_ioctl(s, &call, body, hdr->len);
+		remote_call_destroy(&call);
+		return ret;
+	case UVFIO_MSG_READ:
+	case UVFIO_MSG_WRITE:
+		return handle_rw(s, hdr->type, body, hdr->len);
+	case UVFIO_MSG_LSEEK:
+		return handle_lseek(s, body, hdr->len);
+	case UVFIO_MSG_FSTAT:
+		return handle_fstat(s);
+	case UVFIO_MSG_MMAP:
+		return handle_mmap(s, body, hdr->len);
+	default:
+		/* OPEN belongs to the bootstrap socket; anything else is unknown. */
+		return send_reply(s->fd, hdr->type, -EPROTO, NULL, 0, -1);
+	}
+}
+
+static void *session_thread(void *arg)
+{
+	struct session *s = arg;
+
+	for (;;) {
+		struct uvfio_msg_hdr hdr;
+		struct ucred cred = { .pid = 0 };
+		u8 *body = NULL;
+		int ret;
+
+		if (recv_full(s->fd, &hdr, sizeof(hdr), &cred))
+			break;
+		if (hdr.magic != UVFIO_PROTO_MAGIC || hdr.version != UVFIO_PROTO_VERSION ||
+		    hdr.len > UVFIO_MSG_MAX || !cred.pid) {
+			/* Not our protocol: the stream cannot be trusted any further. */
+			send_reply(s->fd, hdr.type, -EPROTO, NULL, 0, -1);
+			break;
+		}
+		if (hdr.len) {
+			body = malloc(hdr.len);
+			if (!body || recv_full(s->fd, body, hdr.len, NULL)) {
+				free(body);
+				break;
+			}
+		}
+		ret = session_handle(s, &hdr, body, &cred);
+		free(body);
+		if (ret)
+			break;
+	}
+	session_free(s);
+	return NULL;
+}
+
+int session_start(struct uvfiod *d, struct file *file, int *client_fd)
+{
+	struct session *s;
+	pthread_attr_t attr;
+	pthread_t thread;
+	struct stat st;
+	int sv[2], one = 1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	fstat(sv[1], &st);
+	mutex_lock(&d->lock);
+	if (d->stopping) {
+		mutex_unlock(&d->lock);
+		close(sv[0]);
+		close(sv[1]);
+		return -ENODEV;
+	}
+	mutex_unlock(&d->lock);
+	s = xzalloc(sizeof(*s));
+	s->d = d;
+	s->fd = sv[0];
+	s->file = file;
+	s->peer_dev = st.st_dev;
+	s->peer_ino = st.st_ino;
+	mutex_lock(&d->lock);
+	list_add_tail(&s->node, &d->sessions);
+	d->nthreads++;
+	mutex_unlock(&d->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&thread, &attr, session_thread, s)) {
+		pthread_attr_destroy(&attr);
+		close(sv[1]);
+		session_free(s); /* drops the file reference */
+		return -EAGAIN;
+	}
+	pthread_attr_destroy(&attr);
+	*client_fd = sv[1];
+	return 0;
+}
+
+void sessions_shutdown(struct uvfiod *d)
+{
+	struct session *s;
+
+	/*
+	 * End every stream; each thread then releases its file and exits. A
+	 * call in flight may still create a session (GET_DEVICE_FD): repeat.
+	 */
+	mutex_lock(&d->lock);
+	d->stopping = true;
+	while (d->nthreads) {
+		list_for_each_entry(s, &d->sessions, node)
+			shutdown(s->fd, SHUT_RDWR);
+		mutex_cond_wait(&d->lock, &d->idle);
+	}
+	mutex_unlock(&d->lock);
+}

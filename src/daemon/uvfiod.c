@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+#include "uvfiod.h"
+
+int main(int argc, char **argv)
+{
+	return uvfiod_main(argc, argv);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uvfiod: the daemon that plays the kernel for unmodified programs.
+ *
+ *   server.c   the bootstrap socket: OPEN creates a file and hands back its
+ *              connection (one end of a socketpair) with SCM_RIGHTS
+ *   session.c  one thread per open file: reads requests, runs them on the
+ *              core as the caller, replies; EOF = the last close = release
+ *   remote.c   the caller as a struct task: its memory (inline payload,
+ *              else process_vm_*), its descriptors (pidfd_getfd), new
+ *              descriptors (GET_DEVICE_FD) passed back in the reply
+ *   main.c     options, the world, FUSE, signals, orderly shutdown
+ *
+ * Lock order: uvfiod->lock is a leaf (sessions list, mm cache); no core lock
+ * is ever taken while holding it.
+ */
+#ifndef UVFIO_DAEMON_UVFIOD_H
+#define UVFIO_DAEMON_UVFIOD_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <sys/types.h>
+
+#include "base/file.h"
+#include "shared/list.h"
+#include "shared/mutex.h"
+#include "uvfio/uvfio-proto.h"
+
+struct uvfio_world;
+
+struct uvfiod {
+	struct uvfio_world *world;
+	char dir[PATH_MAX - 64];
+	char sock_path[PATH_MAX];
+	int listen_fd;
+	pthread_t accept_thread;
+	uid_t uid;
+	pid_t pid;
+
+	struct mutex lock; /* below */
+	pthread_cond_t idle; /* signalled when a session ends */
+	struct list_head sessions; /* of struct session */
+	unsigned int nthreads; /* session and bootstrap threads alive */
+	struct list_head mms; /* of struct remote_mm, by pid */
+	bool stopping;
+};
+
+/* An open file served on one connection. */
+struct session {
+	struct uvfiod *d;
+	struct list_head node; /* d->sessions, protected by d->lock */
+	int fd; /* the daemon's end */
+	dev_t peer_dev;
+	ino_t peer_ino; /* the client's end: what pidfd_getfd of its fd shows */
+	struct file *file; /* the session's reference */
+};
+
+/* The caller of one request. */
+struct remote_call {
+	struct task task;
+	struct uvfiod *d;
+	int pidfd;
+	u64 win_addr; /* the inline payload: the caller's bytes at win_addr */
+	const u8 *win;
+	u32 win_len;
+	u8 *writes; /* uvfio_write_rec records + data, built for the reply */
+	size_t writes_len;
+	u32 nwrites;
+	int out_fd; /* a descriptor to pass back (GET_DEVICE_FD), or -1 */
+};
+
+/* session.c */
+int session_start(struct uvfiod *d, struct file *file, int *client_fd);
+void sessions_shutdown(struct uvfiod *d);
+
+/* remote.c */
+int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_t uid);
+void remote_call_destroy(struct remote_call *call);
+void remote_mms_destroy(struct uvfiod *d);
+
+/* server.c */
+int server_start(struct uvfiod *d);
+void server_stop(struct uvfiod *d);
+
+/* main.c: `uvfio daemon` and uvfiod share it. */
+int uvfiod_main(int argc, char **argv);
+
+#endif /* UVFIO_DAEMON_UVFIOD_H */

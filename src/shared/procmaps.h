@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef UVFIO_SHARED_PROCMAPS_H
+#define UVFIO_SHARED_PROCMAPS_H
+
+#include <sys/types.h>
+
+#include "macro.h"
+
+/*
+ * What pinning checks (get_user_pages): every page of [addr, addr + len) of
+ * process pid is mapped and readable, and writable when write is set.
+ * 0 or -EFAULT. Reads /proc/<pid>/maps.
+ */
+int procmaps_probe(pid_t pid, u64 addr, u64 len, bool write);
+
+#endif /* UVFIO_SHARED_PROCMAPS_H */
