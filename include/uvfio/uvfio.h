@@ -41,6 +41,13 @@ void uvfio_world_print_tree(struct uvfio_world *w, FILE *out);
 void uvfio_world_flush(struct uvfio_world *w);
 
 /*
+ * Trace: every sysfs write (and, from front ends, every uAPI call) is reported
+ * as one JSON object per line to fn. Set once, before the world is shared.
+ */
+void uvfio_world_set_trace(struct uvfio_world *w, void (*fn)(void *arg, const char *line),
+			   void *arg);
+
+/*
  * sysfs, by path ("/sys/bus/pci/drivers/vfio-pci/bind", ...): the kernel's
  * effects and errnos on writes, its exact text on reads. Returns the count
  * written or read, or a negative errno. Writes may block as the kernel's do.
@@ -49,6 +56,52 @@ ssize_t uvfio_sysfs_write(struct uvfio_world *w, const char *path, const void *b
 ssize_t uvfio_sysfs_read(struct uvfio_world *w, const char *path, void *buf, size_t size);
 /* Target of a sysfs symlink ("../../../bus/pci/drivers/e1000"); negative errno if none. */
 ssize_t uvfio_sysfs_readlink(struct uvfio_world *w, const char *path, char *buf, size_t size);
+
+/*
+ * The whole tree, for front ends that serve it as a filesystem (the FUSE
+ * sysfs): "/sys/..." as the kernel's sysfs, and "/dev/vfio/..." (the device
+ * nodes: /dev/vfio/vfio and one per VFIO group). "/" holds "sys" and "dev".
+ * Paths are absolute; symlinks inside a path are followed as the kernel's VFS
+ * would, the last component is not (lstat semantics).
+ */
+enum uvfio_sysfs_type {
+	UVFIO_SYSFS_DIR,
+	UVFIO_SYSFS_REG,
+	UVFIO_SYSFS_LNK,
+	UVFIO_SYSFS_CHR,
+};
+
+struct uvfio_sysfs_stat {
+	enum uvfio_sysfs_type type;
+	unsigned int mode; /* permission bits as root sees them: 0444, 0644, 0200, 0777 ... */
+	unsigned long long size; /* 4096 for text attributes; binary: config 256/4096, BAR size */
+	unsigned int rdev_major, rdev_minor; /* UVFIO_SYSFS_CHR */
+	int readable, writable; /* what opening it for reading/writing allows (kernfs: EACCES) */
+	int binary; /* positional (config, resourceN, rom); text attributes render whole */
+};
+
+/* 0 or a negative errno (-ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG). */
+int uvfio_sysfs_stat(struct uvfio_world *w, const char *path, struct uvfio_sysfs_stat *st);
+
+/*
+ * Lists a directory in a stable order (without "." and ".."), calling fn for
+ * each entry with no lock held; a non-zero return from fn stops the walk and
+ * is returned. 0 or a negative errno (-ENOTDIR, -ENOENT ...).
+ */
+typedef int (*uvfio_sysfs_filldir_t)(void *arg, const char *name, const struct uvfio_sysfs_stat *st);
+int uvfio_sysfs_readdir(struct uvfio_world *w, const char *path, uvfio_sysfs_filldir_t fn,
+			void *arg);
+
+/*
+ * Positional read of an attribute (the path's last symlink is followed):
+ * text attributes are rendered at each call and sliced at off, binary ones
+ * (config) read at off. Returns the count or a negative errno.
+ */
+ssize_t uvfio_sysfs_pread(struct uvfio_world *w, const char *path, void *buf, size_t size,
+			  long long off);
+/* Positional write: binary attributes (config) at off; text attributes ignore off. */
+ssize_t uvfio_sysfs_pwrite(struct uvfio_world *w, const char *path, const void *buf, size_t len,
+			   long long off);
 
 /*
  * An in-process caller: a process of its own with a descriptor table, whose

@@ -11,4 +11,7 @@ int demo_run(struct uvfio_world *w);
 int cmd_run(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 
+/* ctl.c: a verb line sent to the daemon at dir; its reply printed. */
+int ctl_command(const char *dir, int argc, char **argv);
+
 #endif /* UVFIO_CLI_H */

@@ -18,7 +18,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("Usage: uvfio [--help] [--version] COMMAND [OPTIONS]\n"
+	fputs("Usage: uvfio [--help] [--version] [--dir DIR] COMMAND [OPTIONS]\n"
 	      "\n"
 	      "uvfio is the Linux VFIO framework in userspace: the driver core, IOMMU groups,\n"
 	      "VFIO containers, groups and devices, type1 and vfio-pci over emulated PCI\n"
@@ -36,6 +36,10 @@ static void usage(FILE *out)
 	      "                           vfio-pci, DMA a buffer to the device and back through\n"
 	      "                           MAP_DMA, and take its interrupts through eventfds\n"
 	      "  tree [--machine FILE]    print the machine: devices, IOMMU groups, drivers\n"
+	      "                           (of the running daemon with --dir/UVFIO_DIR, with\n"
+	      "                           which program holds what)\n"
+	      "  bind BDF DRIVER, unbind BDF, override BDF DRIVER|none, trace\n"
+	      "                           verbs on a running daemon (--dir DIR or UVFIO_DIR)\n"
 	      "  check-machine FILE       parse a machine file (docs/machine-format.md) and\n"
 	      "                           build it; report the first problem with its line\n"
 	      "  default-machine          print the built-in default machine file\n"
@@ -172,6 +176,28 @@ static int cmd_check_machine(int argc, char **argv)
 	return 0;
 }
 
+/* The daemon to talk to: --dir DIR before the verb, else $UVFIO_DIR. */
+static const char *daemon_dir;
+
+static int cmd_ctl(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: uvfio [--dir DIR] %s ...\n\n"
+		       "Sent to the running daemon at DIR (or $UVFIO_DIR, which uvfio run sets\n"
+		       "for its program):\n"
+		       "  tree                       devices, groups, drivers, who holds what\n"
+		       "  bind BDF DRIVER            bind BDF to DRIVER (sysfs bind)\n"
+		       "  unbind BDF                 unbind BDF from its driver; blocks while a\n"
+		       "                             program holds it, as on Linux\n"
+		       "  override BDF DRIVER|none   set or clear BDF's driver_override\n"
+		       "  trace                      every uAPI call and sysfs write with its\n"
+		       "                             result, one JSON object a line, until ^C\n",
+		       argv[0]);
+		return 0;
+	}
+	return ctl_command(daemon_dir, argc, argv);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -182,9 +208,31 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "--dir") && argc > 2) {
+		daemon_dir = argv[2];
+		argv += 2;
+		argc -= 2;
+		if (argc < 2) {
+			usage(stderr);
+			return 2;
+		}
+	} else {
+		daemon_dir = getenv("UVFIO_DIR");
+	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("uvfio 0.1.0 (Linux 6.12 VFIO semantics)\n");
 		return 0;
+	}
+	if (daemon_dir && (!strcmp(argv[1], "tree") || !strcmp(argv[1], "bind") ||
+			   !strcmp(argv[1], "unbind") || !strcmp(argv[1], "override") ||
+			   !strcmp(argv[1], "trace")))
+		return cmd_ctl(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bind") || !strcmp(argv[1], "unbind") ||
+	    !strcmp(argv[1], "override") || !strcmp(argv[1], "trace")) {
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+			return cmd_ctl(argc - 1, argv + 1);
+		fprintf(stderr, "uvfio %s: no daemon (use --dir DIR or set UVFIO_DIR)\n", argv[1]);
+		return 2;
 	}
 	if (!strcmp(argv[1], "tree"))
 		return cmd_tree(argc - 1, argv + 1);

@@ -150,6 +150,7 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload, b
 		setenv("UVFIO_SOCKET", sock, 1);
 		setenv("UVFIO_ROOT", root, 1);
 		setenv("UVFIO_DAEMON_PID", pidstr, 1);
+		setenv("UVFIO_DIR", dir, 1);
 		execvp(argv[0], argv);
 		fprintf(stderr, "uvfio run: %s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);

@@ -8,6 +8,7 @@
  * child bus in turn), each placed in its IOMMU group and auto-probed. Finally
  * the machine's initial drivers are applied. Destruction runs the other way.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,26 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	bus_destroy(&w->pci_bus);
 	mutex_destroy(&w->topology_lock);
 	free(w);
+}
+
+void uvfio_world_set_trace(struct uvfio_world *w, void (*fn)(void *arg, const char *line),
+			   void *arg)
+{
+	w->trace_arg = arg;
+	w->trace = fn;
+}
+
+void world_trace(struct uvfio_world *w, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!w->trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	w->trace(w->trace_arg, line);
 }
 
 void uvfio_world_flush(struct uvfio_world *w)

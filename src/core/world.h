@@ -25,7 +25,13 @@ struct uvfio_world {
 	struct pci_driver *drivers[8];
 	unsigned int ndrivers;
 	char name[64];
+	/* Where trace events go (uvfio_world_set_trace); read without a lock after set. */
+	void (*trace)(void *arg, const char *line);
+	void *trace_arg;
 };
+
+/* Emits one trace line (JSON object, no newline) if someone listens. */
+void world_trace(struct uvfio_world *w, const char *fmt, ...) __printf(2, 3);
 
 struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name);
 

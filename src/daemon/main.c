@@ -53,7 +53,7 @@ int uvfiod_main(int argc, char **argv)
 	};
 	const char *dir = NULL, *machine = NULL;
 	struct uvfio_machine *m = NULL;
-	struct uvfiod d = { .listen_fd = -1 };
+	struct uvfiod d = { .listen_fd = -1, .ctl_fd = -1 };
 	bool fuse = true;
 	int ready_fd = -1, c, sig, ret = 1;
 	char err[512];
@@ -116,6 +116,7 @@ int uvfiod_main(int argc, char **argv)
 	pthread_cond_init(&d.idle, NULL);
 	INIT_LIST_HEAD(&d.sessions);
 	INIT_LIST_HEAD(&d.mms);
+	mutex_init(&d.trace_lock, "uvfiod->trace_lock");
 
 	if (machine) {
 		if (uvfio_machine_load(machine, &m, err, sizeof(err))) {
@@ -143,7 +144,10 @@ int uvfiod_main(int argc, char **argv)
 #else
 	(void)fuse;
 #endif
-	ret = server_start(&d);
+	uvfio_world_set_trace(d.world, trace_line, &d);
+	ret = control_start(&d);
+	if (!ret)
+		ret = server_start(&d);
 	if (ret) {
 		fprintf(stderr, "uvfiod: %s: %s\n", d.sock_path, strerror(-ret));
 		ret = 1;
@@ -164,14 +168,17 @@ int uvfiod_main(int argc, char **argv)
 	server_stop(&d);
 	sessions_shutdown(&d);
 out_world:
+	control_stop(&d);
 #if UVFIO_HAVE_FUSE
 	if (fs)
 		uvfio_fuse_unmount(fs);
 #endif
 	uvfio_world_destroy(d.world);
+	remote_mms_destroy(&d);
 out:
 	uvfio_machine_free(m);
 	pthread_cond_destroy(&d.idle);
+	mutex_destroy(&d.trace_lock);
 	mutex_destroy(&d.lock);
 	return ret;
 }

@@ -33,10 +33,18 @@
 #define SYS_pidfd_getfd 438
 #endif
 
+/*
+ * A client process's memory. The cache (d->mms) holds one reference for as
+ * long as the process lives, so calls do not reopen it; entries of processes
+ * that exited are dropped at the next lookup. Limits and capabilities are
+ * read once, when the process is first seen.
+ */
 struct remote_mm {
 	struct mm_struct mm;
 	struct uvfiod *d;
 	int pidfd;
+	u64 rlimit_memlock;
+	bool cap_ipc_lock, cap_sys_rawio;
 	struct list_head node; /* d->mms, protected by d->lock */
 };
 
@@ -89,9 +97,8 @@ static void remote_mm_release(struct mm_struct *mm)
 {
 	struct remote_mm *rmm = container_of(mm, struct remote_mm, mm);
 
-	mutex_lock(&rmm->d->lock);
-	list_del(&rmm->node);
-	mutex_unlock(&rmm->d->lock);
+	/* Unlinked from the cache already: the cache's reference was the last to go, or
+	 * the entry was pruned before the final put. */
 	close(rmm->pidfd);
 	free(rmm);
 }
@@ -102,43 +109,63 @@ static const struct mm_ops remote_mm_ops = {
 	.release = remote_mm_release,
 };
 
+static void remote_read_limits(struct remote_mm *rmm, pid_t pid);
+
 /* The mm of process pid: shared by all its calls; a new one if pid was reused. */
-static struct mm_struct *remote_mm_get(struct uvfiod *d, pid_t pid, int *pidfd_out)
+static struct remote_mm *remote_mm_get(struct uvfiod *d, pid_t pid)
 {
-	struct remote_mm *rmm;
+	struct remote_mm *rmm, *n, *found = NULL;
+	LIST_HEAD(dead);
 	int pidfd;
 
 	mutex_lock(&d->lock);
-	list_for_each_entry(rmm, &d->mms, node) {
-		if (rmm->mm.pid == pid && pidfd_alive(rmm->pidfd) &&
-		    kref_get_unless_zero(&rmm->mm.kref)) {
-			mutex_unlock(&d->lock);
-			*pidfd_out = rmm->pidfd;
-			return &rmm->mm;
+	list_for_each_entry_safe(rmm, n, &d->mms, node) {
+		if (!pidfd_alive(rmm->pidfd)) {
+			list_del(&rmm->node);
+			list_add(&rmm->node, &dead);
+			continue;
+		}
+		if (rmm->mm.pid == pid && !found) {
+			kref_get(&rmm->mm.kref);
+			found = rmm;
 		}
 	}
 	mutex_unlock(&d->lock);
+	list_for_each_entry_safe(rmm, n, &dead, node) {
+		list_del_init(&rmm->node);
+		mmput(&rmm->mm); /* the cache's reference */
+	}
+	if (found)
+		return found;
 
 	pidfd = pidfd_open(pid);
 	if (pidfd < 0)
 		return ERR_PTR(-ESRCH);
 	rmm = xzalloc(sizeof(*rmm));
-	kref_init(&rmm->mm.kref);
+	kref_init(&rmm->mm.kref); /* the cache's */
+	kref_get(&rmm->mm.kref); /* the caller's */
 	rmm->mm.ops = &remote_mm_ops;
 	rmm->mm.pid = pid;
 	rmm->pidfd = pidfd;
 	rmm->d = d;
+	remote_read_limits(rmm, pid);
 	mutex_lock(&d->lock);
 	list_add(&rmm->node, &d->mms);
 	mutex_unlock(&d->lock);
-	*pidfd_out = pidfd;
-	return &rmm->mm;
+	return rmm;
 }
 
 void remote_mms_destroy(struct uvfiod *d)
 {
-	/* Every mapping and call is gone by now; nothing should remain. */
-	(void)d;
+	struct remote_mm *rmm, *n;
+
+	/* After the world: no mapping or call refers to them any more. */
+	mutex_lock(&d->lock);
+	list_for_each_entry_safe(rmm, n, &d->mms, node) {
+		list_del_init(&rmm->node);
+		mmput(&rmm->mm);
+	}
+	mutex_unlock(&d->lock);
 }
 
 static struct remote_call *to_call(struct task *t)
@@ -186,8 +213,6 @@ static int remote_copy_to_user(struct task *t, u64 dst, const void *src, size_t 
 	return 0;
 }
 
-struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino);
-
 static struct file *remote_fget(struct task *t, int fd)
 {
 	struct remote_call *call = to_call(t);
@@ -233,7 +258,7 @@ static int remote_fd_install(struct task *t, struct file *f)
 
 	if (call->out_fd >= 0)
 		return -EMFILE; /* one new descriptor per call */
-	ret = session_start(call->d, f, &client_fd);
+	ret = session_start(call->d, f, call->task.pid, &client_fd);
 	if (ret)
 		return ret;
 	call->out_fd = client_fd;
@@ -249,19 +274,19 @@ static const struct task_ops remote_task_ops = {
 };
 
 /* The caller's RLIMIT_MEMLOCK and effective capabilities, from /proc. */
-static void remote_read_limits(struct task *t, pid_t pid)
+static void remote_read_limits(struct remote_mm *rmm, pid_t pid)
 {
 	unsigned long long v;
 	char path[64], line[256];
 	FILE *f;
 
-	t->rlimit_memlock = UINT64_MAX;
+	rmm->rlimit_memlock = UINT64_MAX;
 	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
 	f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "Max locked memory", 17) && strlen(line) > 26 &&
 		    sscanf(line + 26, "%llu", &v) == 1)
-			t->rlimit_memlock = v;
+			rmm->rlimit_memlock = v;
 	}
 	if (f)
 		fclose(f);
@@ -269,8 +294,8 @@ static void remote_read_limits(struct task *t, pid_t pid)
 	f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "CapEff: %llx", &v) == 1) {
-			t->cap_ipc_lock = v & (1ull << 14); /* CAP_IPC_LOCK */
-			t->cap_sys_rawio = v & (1ull << 17); /* CAP_SYS_RAWIO */
+			rmm->cap_ipc_lock = v & (1ull << 14); /* CAP_IPC_LOCK */
+			rmm->cap_sys_rawio = v & (1ull << 17); /* CAP_SYS_RAWIO */
 		}
 	}
 	if (f)
@@ -279,20 +304,23 @@ static void remote_read_limits(struct task *t, pid_t pid)
 
 int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_t uid)
 {
-	struct mm_struct *mm;
+	struct remote_mm *rmm;
 
 	memset(call, 0, sizeof(*call));
 	call->d = d;
 	call->out_fd = -1;
-	mm = remote_mm_get(d, pid, &call->pidfd);
-	if (IS_ERR(mm))
-		return (int)PTR_ERR(mm);
+	rmm = remote_mm_get(d, pid);
+	if (IS_ERR(rmm))
+		return (int)PTR_ERR(rmm);
+	call->pidfd = rmm->pidfd;
 	call->task.ops = &remote_task_ops;
-	call->task.mm = mm;
+	call->task.mm = &rmm->mm;
 	call->task.pid = pid;
 	call->task.uid = uid;
-	/* Capability checks are daemon policy (digest §10.5): the caller's own. */
-	remote_read_limits(&call->task, pid);
+	/* Capability checks are daemon policy (digest §10.5): the caller's own, as of its first call. */
+	call->task.rlimit_memlock = rmm->rlimit_memlock;
+	call->task.cap_ipc_lock = rmm->cap_ipc_lock;
+	call->task.cap_sys_rawio = rmm->cap_sys_rawio;
 	return 0;
 }
 

@@ -53,6 +53,8 @@ static int bootstrap_reply(int fd, s32 result, int pass_fd)
 
 static void bootstrap_serve(struct uvfiod *d, int fd)
 {
+	struct ucred cred = { 0 };
+	socklen_t clen = sizeof(cred);
 	struct uvfio_msg_hdr hdr;
 	struct uvfio_open_req req;
 	char path[UVFIO_PATH_MAX + 1];
@@ -93,12 +95,15 @@ static void bootstrap_serve(struct uvfiod *d, int fd)
 		bootstrap_reply(fd, -EINVAL, -1); /* an embedded NUL */
 		return;
 	}
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
 	ret = devfs_open(d->world, path, (int)req.flags, &file);
+	world_trace(d->world, "{\"op\":\"open\",\"pid\":%d,\"path\":\"%s\",\"result\":%d}",
+		    (int)cred.pid, path, ret);
 	if (ret) {
 		bootstrap_reply(fd, ret, -1);
 		return;
 	}
-	ret = session_start(d, file, &client_fd);
+	ret = session_start(d, file, cred.pid, &client_fd);
 	if (ret) {
 		bootstrap_reply(fd, ret, -1);
 		return;

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "base/devfs.h"
+#include "vfio/vfio.h"
+#include "world.h"
+#include "iommu/iommu.h"
 #include "uvfiod.h"
 
 static void session_free(struct session *s)
@@ -33,8 +36,6 @@ static void session_free(struct session *s)
 	pthread_cond_broadcast(&d->idle);
 	mutex_unlock(&d->lock);
 }
-
-struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino);
 
 struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino)
 {
@@ -161,6 +162,9 @@ static int handle_ioctl(struct session *s, struct remote_call *call, u8 *body, u
 	call->win = req.payload_len ? body + sizeof(req) : NULL;
 	call->win_len = req.payload_len;
 	ret = vfs_ioctl(s->file, &call->task, req.cmd, (unsigned long)req.arg);
+	world_trace(s->file->world,
+		    "{\"op\":\"ioctl\",\"pid\":%d,\"file\":\"%s\",\"cmd\":\"0x%x\",\"result\":%ld}",
+		    (int)call->task.pid, s->file->f_op->name, req.cmd, ret);
 	rep.nwrites = call->nwrites;
 	rep.nfds = ret >= 0 && call->out_fd >= 0;
 	out = xzalloc(sizeof(rep) + call->writes_len);
@@ -328,7 +332,7 @@ static void *session_thread(void *arg)
 	return NULL;
 }
 
-int session_start(struct uvfiod *d, struct file *file, int *client_fd)
+int session_start(struct uvfiod *d, struct file *file, pid_t opener, int *client_fd)
 {
 	struct session *s;
 	pthread_attr_t attr;
@@ -354,6 +358,7 @@ int session_start(struct uvfiod *d, struct file *file, int *client_fd)
 	s->file = file;
 	s->peer_dev = st.st_dev;
 	s->peer_ino = st.st_ino;
+	s->opener = opener;
 	mutex_lock(&d->lock);
 	list_add_tail(&s->node, &d->sessions);
 	d->nthreads++;
@@ -385,6 +390,29 @@ void sessions_shutdown(struct uvfiod *d)
 		list_for_each_entry(s, &d->sessions, node)
 			shutdown(s->fd, SHUT_RDWR);
 		mutex_cond_wait(&d->lock, &d->idle);
+	}
+	mutex_unlock(&d->lock);
+}
+
+void sessions_describe(struct uvfiod *d, FILE *out)
+{
+	struct session *s;
+
+	mutex_lock(&d->lock);
+	list_for_each_entry(s, &d->sessions, node) {
+		struct file *f = s->file;
+		struct vfio_device *vdev = vfio_device_from_file(f);
+
+		if (vdev)
+			fprintf(out, "  pid %-7d device %s (%s)\n", (int)s->opener,
+				dev_name(vdev->dev), vdev->name);
+		else if (vfio_file_is_group(f))
+			fprintf(out, "  pid %-7d group /dev/vfio/%d\n", (int)s->opener,
+				((struct vfio_group *)f->private_data)->iommu_group ?
+					iommu_group_id(((struct vfio_group *)f->private_data)->iommu_group) :
+					-1);
+		else
+			fprintf(out, "  pid %-7d container /dev/vfio/vfio\n", (int)s->opener);
 	}
 	mutex_unlock(&d->lock);
 }

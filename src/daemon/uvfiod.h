@@ -18,6 +18,7 @@
 #define UVFIO_DAEMON_UVFIOD_H
 
 #include <limits.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <sys/types.h>
 
@@ -43,6 +44,12 @@ struct uvfiod {
 	unsigned int nthreads; /* session and bootstrap threads alive */
 	struct list_head mms; /* of struct remote_mm, by pid */
 	bool stopping;
+
+	int ctl_fd; /* the control socket, $dir/ctl.sock */
+	pthread_t ctl_thread;
+	struct mutex trace_lock; /* a leaf: trace_fds */
+	int trace_fds[16];
+	unsigned int ntrace;
 };
 
 /* An open file served on one connection. */
@@ -53,6 +60,7 @@ struct session {
 	dev_t peer_dev;
 	ino_t peer_ino; /* the client's end: what pidfd_getfd of its fd shows */
 	struct file *file; /* the session's reference */
+	pid_t opener; /* the process that opened it (open or GET_DEVICE_FD) */
 };
 
 /* The caller of one request. */
@@ -70,13 +78,25 @@ struct remote_call {
 };
 
 /* session.c */
-int session_start(struct uvfiod *d, struct file *file, int *client_fd);
+int session_start(struct uvfiod *d, struct file *file, pid_t opener, int *client_fd);
+struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino);
+/* One line per open file: what it is and who opened it. */
+void sessions_describe(struct uvfiod *d, FILE *out);
 void sessions_shutdown(struct uvfiod *d);
 
 /* remote.c */
 int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_t uid);
 void remote_call_destroy(struct remote_call *call);
 void remote_mms_destroy(struct uvfiod *d);
+
+/* trace.c */
+void trace_line(void *arg, const char *line);
+void trace_add_listener(struct uvfiod *d, int fd);
+void trace_close_all(struct uvfiod *d);
+
+/* control.c: $dir/ctl.sock, the CLI's verbs on a running daemon. */
+int control_start(struct uvfiod *d);
+void control_stop(struct uvfiod *d);
 
 /* server.c */
 int server_start(struct uvfiod *d);

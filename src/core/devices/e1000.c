@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/models.h"
+#include "devices/e1000_common.h"
 
 #define E1000_MMIO_SIZE 0x20000
 #define E1000_IO_SIZE 0x40
@@ -271,23 +271,10 @@ static bool set_interrupt_cause(struct e1000 *e, u32 val)
 	return true;
 }
 
-/* Drives INTx to the level the registers ask for; see edu_sync_intx() for the loop. */
+/* Drives INTx to the level the registers ask for (e1000_sync_intx). */
 static void e1000_sync_irq(struct e1000 *e)
 {
-	bool want, set;
-
-	mutex_lock(&e->lock);
-	want = e->irq_level;
-	mutex_unlock(&e->lock);
-	for (;;) {
-		pci_set_irq(e->pdev, want);
-		set = want;
-		mutex_lock(&e->lock);
-		want = e->irq_level;
-		mutex_unlock(&e->lock);
-		if (want == set)
-			break;
-	}
+	e1000_sync_intx(e->pdev, &e->lock, &e->irq_level);
 }
 
 static u32 get_eecd(struct e1000 *e)
@@ -598,44 +585,6 @@ static const struct pci_dev_model_ops e1000_ops = {
 	.describe = e1000_describe,
 };
 
-/*
- * A stand-in for QEMU's efi-e1000.rom (not that image): one legacy x86 option
- * ROM image with the 0x55aa signature, a PCI data structure naming 8086:100e,
- * class 020000, a valid checksum, and the ROM's first dword as the lab reads it
- * (0xe993aa55: 0x93 blocks of 512 bytes, then a near jump).
- */
-static u8 *e1000_build_rom(void)
-{
-	const size_t image_len = 0x93 * 512;
-	u8 *rom = xzalloc(E1000_ROM_SIZE);
-	u8 *pcir = rom + 0x1c;
-	u8 sum = 0;
-
-	rom[0] = 0x55;
-	rom[1] = 0xaa;
-	rom[2] = 0x93;
-	rom[3] = 0xe9; /* jmp rel16 to the far return below */
-	cfg_set16(rom + 4, 0x0040 - 6);
-	rom[0x40] = 0xcb; /* retf: the init entry does nothing */
-	cfg_set16(rom + 0x18, 0x1c);
-	memcpy(pcir, "PCIR", 4);
-	cfg_set16(pcir + 4, 0x8086);
-	cfg_set16(pcir + 6, E1000_DEVICE_ID);
-	cfg_set16(pcir + 0x0a, 0x18); /* structure length */
-	pcir[0x0c] = 0; /* structure revision */
-	pcir[0x0d] = 0x00; /* class code: prog-if, subclass, base */
-	pcir[0x0e] = 0x00;
-	pcir[0x0f] = 0x02;
-	cfg_set16(pcir + 0x10, 0x93); /* image length in 512-byte units */
-	pcir[0x14] = 0x00; /* code type: x86 */
-	pcir[0x15] = 0x80; /* last image */
-	memcpy(rom + 0x50, "uvfio e1000 option ROM stand-in", 31);
-	for (size_t i = 0; i < image_len - 1; i++)
-		sum += rom[i];
-	rom[image_len - 1] = (u8)-sum;
-	return rom;
-}
-
 static int parse_mac(const char *s, u8 mac[6])
 {
 	unsigned int b[6];
@@ -705,7 +654,8 @@ static int e1000_init(struct pci_dev *pdev, const struct model_param *params, un
 	e1000_reset_regs(e);
 	mutex_unlock(&e->lock);
 
-	pdev->rom = e1000_build_rom();
+	pdev->rom = e1000_build_option_rom(E1000_DEVICE_ID, E1000_ROM_SIZE,
+					   "uvfio e1000 option ROM stand-in");
 	pdev->rom_len = E1000_ROM_SIZE;
 	pdev->model = &e1000_ops;
 	pdev->model_data = e;

@@ -16,6 +16,7 @@ static const struct pci_model *const all_models[] = {
 	&q35_host_model,
 	&edu_model,
 	&e1000_model,
+	&e1000e_model,
 	&pcie_pci_bridge_model,
 	&pcie_root_port_model,
 	&ich9_lpc_model,

@@ -25,6 +25,12 @@ static void pci_release_dev(struct device *dev)
 
 	if (pdev->model && pdev->model->release)
 		pdev->model->release(pdev);
+	if (pdev->msix) {
+		mutex_destroy(&pdev->msix->lock);
+		free(pdev->msix->table);
+		free(pdev->msix->pba);
+		free(pdev->msix);
+	}
 	mutex_destroy(&pdev->cfg_lock);
 	mutex_destroy(&pdev->irq_call_lock);
 	free(pdev->rom);
@@ -54,6 +60,12 @@ struct pci_dev *pci_alloc_dev(struct pci_bus *bus, unsigned int devfn,
 static inline u16 cfg16(const u8 *c, unsigned int off)
 {
 	return (u16)(c[off] | c[off + 1] << 8);
+}
+
+static inline void cfg_set16_raw(u8 *p, u16 v)
+{
+	p[0] = (u8)v;
+	p[1] = (u8)(v >> 8);
 }
 
 static inline u32 cfg32(const u8 *c, unsigned int off)
@@ -309,7 +321,12 @@ static void pci_update_mirrors(struct pci_dev *pdev)
 			nvec = 1u << ((flags & PCI_MSI_FLAGS_QSIZE) >> 4);
 	}
 	atomic_store(&pdev->msi_nvec, nvec);
+	if (pdev->msix_cap)
+		atomic_store(&pdev->msix_ctrl,
+			     cfg16(pdev->config, (unsigned int)pdev->msix_cap + PCI_MSIX_FLAGS));
 }
+
+static void pci_msix_deliver_pending(struct pci_dev *pdev);
 
 void __pci_write_config(struct pci_dev *pdev, unsigned int offset, u32 val, unsigned int len)
 {
@@ -330,6 +347,7 @@ void __pci_write_config(struct pci_dev *pdev, unsigned int offset, u32 val, unsi
 void pci_write_config(struct pci_dev *pdev, unsigned int offset, u32 val, unsigned int len)
 {
 	u16 old_cmd = (u16)atomic_load(&pdev->command_shadow);
+	unsigned int old_msix = atomic_load(&pdev->msix_ctrl);
 
 	mutex_lock(&pdev->cfg_lock);
 	__pci_write_config(pdev, offset, val, len);
@@ -338,10 +356,132 @@ void pci_write_config(struct pci_dev *pdev, unsigned int offset, u32 val, unsign
 		pdev->model->config_write(pdev, offset, val, len);
 	if ((old_cmd ^ atomic_load(&pdev->command_shadow)) & PCI_COMMAND_INTX_DISABLE)
 		pci_intx_update(pdev);
+	/* Clearing Function Mask (or enabling) releases the pending messages. */
+	if (old_msix != atomic_load(&pdev->msix_ctrl))
+		pci_msix_deliver_pending(pdev);
+}
+
+/* Which MSI-X structure, if any, [offset, offset + size) of bar falls in. */
+static u8 *pci_msix_locate(struct pci_dev *pdev, int bar, u64 offset, unsigned int size)
+{
+	struct pci_msix *msix = pdev->msix;
+	u64 table_len, pba_len;
+
+	if (!msix)
+		return NULL;
+	table_len = (u64)msix->nvec * PCI_MSIX_ENTRY_SIZE;
+	pba_len = (u64)DIV_ROUND_UP(msix->nvec, 64) * 8;
+	if (bar == msix->table_bar && offset >= msix->table_offset &&
+	    offset + size <= msix->table_offset + table_len)
+		return msix->table + (offset - msix->table_offset);
+	if (bar == msix->pba_bar && offset >= msix->pba_offset &&
+	    offset + size <= msix->pba_offset + pba_len)
+		return (u8 *)msix->pba + (offset - msix->pba_offset);
+	return NULL;
+}
+
+static u64 pci_msix_read(struct pci_dev *pdev, const u8 *p, unsigned int size)
+{
+	u64 v = 0;
+
+	mutex_lock(&pdev->msix->lock);
+	for (unsigned int i = 0; i < size; i++)
+		v |= (u64)p[i] << (8 * i);
+	mutex_unlock(&pdev->msix->lock);
+	return v;
+}
+
+/* A table write (the PBA is read-only); a vector it unmasks gets its pending message. */
+static void pci_msix_write(struct pci_dev *pdev, u8 *p, u64 val, unsigned int size)
+{
+	struct pci_msix *msix = pdev->msix;
+
+	if (p < msix->table || p >= msix->table + (size_t)msix->nvec * PCI_MSIX_ENTRY_SIZE)
+		return;
+	mutex_lock(&msix->lock);
+	for (unsigned int i = 0; i < size; i++)
+		p[i] = (u8)(val >> (8 * i));
+	mutex_unlock(&msix->lock);
+	pci_msix_deliver_pending(pdev);
+}
+
+void pci_enable_device(struct pci_dev *pdev)
+{
+	u16 cmd, new;
+
+	if (atomic_fetch_add(&pdev->enable_cnt, 1))
+		return;
+	cmd = pci_command(pdev);
+	new = cmd;
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		if (pdev->resource[i].flags & IORESOURCE_IO)
+			new |= PCI_COMMAND_IO;
+		else if (pdev->resource[i].flags & IORESOURCE_MEM)
+			new |= PCI_COMMAND_MEMORY;
+	}
+	if (new != cmd)
+		pci_write_config(pdev, PCI_COMMAND, new, 2);
+}
+
+void pci_clear_master(struct pci_dev *pdev)
+{
+	u16 cmd = pci_command(pdev);
+
+	if (cmd & PCI_COMMAND_MASTER)
+		pci_write_config(pdev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 2);
+}
+
+void pci_disable_device(struct pci_dev *pdev)
+{
+	if (atomic_fetch_sub(&pdev->enable_cnt, 1) == 1)
+		pci_clear_master(pdev);
+}
+
+/* The config bytes pci_restore_state() brings back: header and known capabilities. */
+static bool pci_saved_byte(struct pci_dev *pdev, unsigned int off)
+{
+	if (off < 0x40)
+		return true;
+	if (pdev->msi_cap && off >= (unsigned int)pdev->msi_cap &&
+	    off < (unsigned int)pdev->msi_cap + 24)
+		return true;
+	if (pdev->pcie_cap && off >= (unsigned int)pdev->pcie_cap &&
+	    off < (unsigned int)pdev->pcie_cap + PCI_CAP_EXP_ENDPOINT_SIZEOF_V2)
+		return true;
+	return false;
+}
+
+u8 *pci_save_state(struct pci_dev *pdev)
+{
+	u8 *saved = xzalloc(PCI_CFG_SPACE_EXP_SIZE);
+
+	mutex_lock(&pdev->cfg_lock);
+	memcpy(saved, pdev->config, pdev->cfg_size);
+	mutex_unlock(&pdev->cfg_lock);
+	return saved;
+}
+
+void pci_restore_state(struct pci_dev *pdev, const u8 *saved)
+{
+	mutex_lock(&pdev->cfg_lock);
+	for (unsigned int off = 0; off < pdev->cfg_size; off++) {
+		/* Status is write-1-to-clear and the IDs read-only: not written back. */
+		if (off == PCI_STATUS || off == PCI_STATUS + 1)
+			continue;
+		if (pci_saved_byte(pdev, off))
+			pdev->config[off] = saved[off];
+	}
+	pci_update_mirrors(pdev);
+	mutex_unlock(&pdev->cfg_lock);
+	pci_intx_update(pdev);
 }
 
 u64 pci_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned int size)
 {
+	u8 *p = pci_msix_locate(pdev, bar, offset, size);
+
+	if (p)
+		return pci_msix_read(pdev, p, size);
 	if (!pdev->model || !pdev->model->bar_read)
 		return ~0ull >> (64 - 8 * size);
 	return pdev->model->bar_read(pdev, bar, offset, size);
@@ -349,6 +489,12 @@ u64 pci_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned int size)
 
 void pci_bar_write(struct pci_dev *pdev, int bar, u64 offset, u64 val, unsigned int size)
 {
+	u8 *p = pci_msix_locate(pdev, bar, offset, size);
+
+	if (p) {
+		pci_msix_write(pdev, p, val, size);
+		return;
+	}
 	if (pdev->model && pdev->model->bar_write)
 		pdev->model->bar_write(pdev, bar, offset, val, size);
 }
@@ -368,6 +514,16 @@ static void pci_do_reset(struct pci_dev *pdev)
 	atomic_store(&pdev->intx_level, false);
 	if (pdev->model && pdev->model->reset)
 		pdev->model->reset(pdev);
+	/*
+	 * The reset masks and clears the MSI-X table and PBA; pci_restore_state
+	 * writes the entries the host had programmed back, so only the pending
+	 * bits are lost.
+	 */
+	if (pdev->msix) {
+		mutex_lock(&pdev->msix->lock);
+		memset(pdev->msix->pba, 0, DIV_ROUND_UP(pdev->msix->nvec, 64) * 8);
+		mutex_unlock(&pdev->msix->lock);
+	}
 	mutex_lock(&pdev->cfg_lock);
 	memcpy(pdev->config, saved, pdev->cfg_size);
 	pci_update_mirrors(pdev);
@@ -531,6 +687,165 @@ void pci_msi_notify(struct pci_dev *pdev, unsigned int vector)
 	if (pdev->irq_handler.msi)
 		pdev->irq_handler.msi(pdev, vector, pdev->irq_handler.data);
 	mutex_unlock(&pdev->irq_call_lock);
+}
+
+void pci_msix_init(struct pci_dev *pdev, unsigned int nvec, int table_bar, u32 table_offset,
+		   int pba_bar, u32 pba_offset)
+{
+	struct pci_msix *msix = xzalloc(sizeof(*msix));
+	unsigned int pos = (unsigned int)pci_find_capability(pdev, PCI_CAP_ID_MSIX);
+
+	msix->nvec = nvec;
+	msix->table_bar = table_bar;
+	msix->table_offset = table_offset;
+	msix->pba_bar = pba_bar;
+	msix->pba_offset = pba_offset;
+	mutex_init(&msix->lock, "pci_msix->lock");
+	msix->table = xzalloc((size_t)nvec * PCI_MSIX_ENTRY_SIZE);
+	msix->pba = xcalloc(DIV_ROUND_UP(nvec, 64), sizeof(u64));
+	/* Power-on state: every vector masked, address and data 0 (QEMU's msix_reset). */
+	for (unsigned int v = 0; v < nvec; v++)
+		msix->table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL] =
+			PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	pdev->msix = msix;
+	if (pos) {
+		pdev->msix_cap = (int)pos;
+		/* Only Enable and Function Mask are writable; the rest is read-only. */
+		memset(pdev->wmask + pos, 0, PCI_CAP_MSIX_SIZEOF);
+		pdev->wmask[pos + PCI_MSIX_FLAGS + 1] =
+			(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8;
+		atomic_store(&pdev->msix_ctrl, cfg16(pdev->config, pos + PCI_MSIX_FLAGS));
+	}
+}
+
+bool pci_msix_enabled(struct pci_dev *pdev)
+{
+	return pdev->msix && (atomic_load(&pdev->msix_ctrl) & PCI_MSIX_FLAGS_ENABLE);
+}
+
+/* msix->lock held: whether a message for vector would be held back. */
+static bool pci_msix_masked(struct pci_dev *pdev, unsigned int vector)
+{
+	unsigned int ctrl = atomic_load(&pdev->msix_ctrl);
+
+	lockdep_assert_held(&pdev->msix->lock);
+	return (ctrl & PCI_MSIX_FLAGS_MASKALL) ||
+	       (pdev->msix->table[vector * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL] &
+		PCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+static void pci_msix_deliver(struct pci_dev *pdev, unsigned int vector)
+{
+	mutex_lock(&pdev->irq_call_lock);
+	if (pdev->irq_handler.msi)
+		pdev->irq_handler.msi(pdev, vector, pdev->irq_handler.data);
+	mutex_unlock(&pdev->irq_call_lock);
+}
+
+void pci_msix_notify(struct pci_dev *pdev, unsigned int vector)
+{
+	struct pci_msix *msix = pdev->msix;
+	bool masked;
+
+	if (!msix || vector >= msix->nvec || !pci_msix_enabled(pdev))
+		return;
+	/* A message is a memory write: without bus mastering it never leaves. */
+	if (!(atomic_load(&pdev->command_shadow) & PCI_COMMAND_MASTER))
+		return;
+	mutex_lock(&msix->lock);
+	masked = pci_msix_masked(pdev, vector);
+	if (masked)
+		msix->pba[vector / 64] |= 1ull << (vector % 64);
+	mutex_unlock(&msix->lock);
+	if (!masked)
+		pci_msix_deliver(pdev, vector);
+}
+
+/* Sends the pending messages of the vectors that are no longer masked. */
+static void pci_msix_deliver_pending(struct pci_dev *pdev)
+{
+	struct pci_msix *msix = pdev->msix;
+	u64 *send;
+	size_t words;
+
+	if (!msix || !pci_msix_enabled(pdev))
+		return;
+	words = DIV_ROUND_UP(msix->nvec, 64);
+	send = xcalloc(words, sizeof(u64));
+	mutex_lock(&msix->lock);
+	for (unsigned int v = 0; v < msix->nvec; v++) {
+		u64 bit = 1ull << (v % 64);
+
+		if ((msix->pba[v / 64] & bit) && !pci_msix_masked(pdev, v)) {
+			msix->pba[v / 64] &= ~bit;
+			send[v / 64] |= bit;
+		}
+	}
+	mutex_unlock(&msix->lock);
+	for (unsigned int v = 0; v < msix->nvec; v++)
+		if (send[v / 64] & (1ull << (v % 64)))
+			pci_msix_deliver(pdev, v);
+	free(send);
+}
+
+static void pci_msix_mask_all(struct pci_dev *pdev)
+{
+	struct pci_msix *msix = pdev->msix;
+
+	mutex_lock(&msix->lock);
+	for (unsigned int v = 0; v < msix->nvec; v++)
+		msix->table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL] |=
+			PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	mutex_unlock(&msix->lock);
+}
+
+void pci_msix_hw_enable(struct pci_dev *pdev, bool enable)
+{
+	unsigned int pos = (unsigned int)pdev->msix_cap;
+	u16 flags;
+
+	if (!pdev->msix || !pos)
+		return;
+	pci_msix_mask_all(pdev);
+	mutex_lock(&pdev->cfg_lock);
+	flags = cfg16(pdev->config, pos + PCI_MSIX_FLAGS);
+	flags &= (u16) ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	if (enable)
+		flags |= PCI_MSIX_FLAGS_ENABLE;
+	/* The host's MSI layer owns these bits, as for MSI. */
+	cfg_set16_raw(pdev->config + pos + PCI_MSIX_FLAGS, flags);
+	pci_update_mirrors(pdev);
+	mutex_unlock(&pdev->cfg_lock);
+}
+
+void pci_msix_hw_set_vector(struct pci_dev *pdev, unsigned int vector, bool unmask)
+{
+	struct pci_msix *msix = pdev->msix;
+	u8 *e;
+
+	if (!msix || vector >= msix->nvec)
+		return;
+	mutex_lock(&msix->lock);
+	e = msix->table + vector * PCI_MSIX_ENTRY_SIZE;
+	if (unmask) {
+		/*
+		 * The message an x86 host would program (fixed delivery to the
+		 * local APIC window); its value is never interpreted here.
+		 */
+		u32 addr = 0xfee00258u + (vector << 5);
+
+		for (int i = 0; i < 4; i++) {
+			e[PCI_MSIX_ENTRY_LOWER_ADDR + i] = (u8)(addr >> (8 * i));
+			e[PCI_MSIX_ENTRY_UPPER_ADDR + i] = 0;
+			e[PCI_MSIX_ENTRY_DATA + i] = 0;
+		}
+		e[PCI_MSIX_ENTRY_VECTOR_CTRL] &= (u8)~PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	} else {
+		e[PCI_MSIX_ENTRY_VECTOR_CTRL] |= PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	}
+	mutex_unlock(&msix->lock);
+	if (unmask)
+		pci_msix_deliver_pending(pdev);
 }
 
 int pci_dma_rw(struct pci_dev *pdev, u64 iova, void *buf, size_t len, bool write)

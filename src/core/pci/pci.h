@@ -101,6 +101,21 @@ struct pci_irq_handler {
 	void *data;
 };
 
+/*
+ * MSI-X as the function implements it in hardware: the model declares where
+ * the table and PBA sit (pci_msix_init); the PCI layer owns their contents and
+ * answers BAR accesses to those ranges itself, never the model.
+ * Lock order: model locks → msix->lock (a leaf; never held while a handler runs).
+ */
+struct pci_msix {
+	unsigned int nvec;
+	int table_bar, pba_bar;
+	u32 table_offset, pba_offset;
+	struct mutex lock;
+	u8 *table; /* nvec entries of PCI_MSIX_ENTRY_SIZE bytes; protected by lock */
+	u64 *pba; /* pending bits, one per vector; protected by lock */
+};
+
 struct pci_dev {
 	struct device dev;
 	struct pci_bus *bus;
@@ -128,6 +143,7 @@ struct pci_dev {
 
 	const struct pci_dev_model_ops *model;
 	void *model_data;
+	atomic_int enable_cnt; /* pci_enable_device users; sysfs `enable` */
 
 	/*
 	 * Interrupt state. The model's side (level, MSI messages) never takes
@@ -141,6 +157,8 @@ struct pci_dev {
 	atomic_uint msi_nvec; /* MSI vectors enabled in hardware, 0 when disabled */
 	struct mutex irq_call_lock;
 	struct pci_irq_handler irq_handler; /* protected by irq_call_lock */
+	struct pci_msix *msix; /* NULL without MSI-X; set by pci_msix_init */
+	atomic_uint msix_ctrl; /* the MSI-X Message Control word as last written */
 
 	struct list_head bus_list; /* in pci_bus.devices */
 	struct list_head dynids_node;
@@ -214,6 +232,17 @@ static inline u16 pci_command(struct pci_dev *pdev)
 u64 pci_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned int size);
 void pci_bar_write(struct pci_dev *pdev, int bar, u64 offset, u64 val, unsigned int size);
 
+/* Host-side enable (memory/I/O decode for the BARs present) and disable (bus master off). */
+void pci_enable_device(struct pci_dev *pdev);
+void pci_disable_device(struct pci_dev *pdev);
+void pci_clear_master(struct pci_dev *pdev);
+/*
+ * pci_save_state/pci_restore_state: the standard header and the MSI and PCIe
+ * capability registers; bytes outside them (device-specific) are not restored.
+ */
+u8 *pci_save_state(struct pci_dev *pdev);
+void pci_restore_state(struct pci_dev *pdev, const u8 *saved);
+
 /* Resets. 0 or -ENOTTY when the method does not exist. */
 int pci_reset_function(struct pci_dev *pdev);
 /* Secondary bus reset below bridge: every function on the bus goes back to power-on. */
@@ -236,6 +265,32 @@ bool pci_check_and_unmask_intx(struct pci_dev *pdev);
 bool pci_intx_asserted(struct pci_dev *pdev);
 /* Enables MSI with nvec vectors in hardware (the host MSI layer); 0 nvec disables. */
 void pci_msi_hw_enable(struct pci_dev *pdev, unsigned int nvec);
+
+/*
+ * MSI-X. A model with an MSI-X capability in its config image calls
+ * pci_msix_init (after the capability is in place) with the vector count and
+ * the table/PBA locations; the table resets to all vectors masked, the
+ * Enable and Function Mask bits become writable.
+ */
+void pci_msix_init(struct pci_dev *pdev, unsigned int nvec, int table_bar, u32 table_offset,
+		   int pba_bar, u32 pba_offset);
+/*
+ * Model: signal vector. Dropped while MSI-X is disabled or bus mastering is
+ * off; pending (PBA) while the function or the vector is masked, delivered
+ * to the bound driver's msi handler when it is unmasked.
+ */
+void pci_msix_notify(struct pci_dev *pdev, unsigned int vector);
+bool pci_msix_enabled(struct pci_dev *pdev);
+/*
+ * Host MSI layer: enable (every entry masked, Function Mask clear) or disable
+ * (every entry masked, Enable clear) MSI-X in hardware, past the write masks.
+ */
+void pci_msix_hw_enable(struct pci_dev *pdev, bool enable);
+/*
+ * Host MSI layer: unmask a vector (request_irq: the message address and data
+ * are programmed first, a pending message is delivered) or mask it (free_irq).
+ */
+void pci_msix_hw_set_vector(struct pci_dev *pdev, unsigned int vector, bool unmask);
 
 /* Bus-master DMA of the model, translated by the function's IOMMU group domain.
  * 0, -EIO if bus mastering is off, -EFAULT on an IOMMU fault. */

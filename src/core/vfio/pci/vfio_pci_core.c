@@ -88,7 +88,13 @@ static int vfio_pci_core_open_device(struct vfio_device *core_vdev)
 		vdev->msix_bar = table & PCI_MSIX_TABLE_BIR;
 		vdev->msix_offset = table & PCI_MSIX_TABLE_OFFSET;
 		vdev->msix_size = ((flags & PCI_MSIX_FLAGS_QSIZE) + 1u) * 16u;
+		/*
+		 * pci_msix_can_alloc_dyn(): x86's MSI domain (also behind VT-d
+		 * interrupt remapping) supports it, and so does our "platform".
+		 */
+		vdev->has_dyn_msix = true;
 	} else {
+		vdev->has_dyn_msix = false;
 		vdev->msix_bar = 0xff;
 	}
 	vfio_pci_probe_mmaps(vdev);
@@ -195,6 +201,7 @@ static int vfio_pci_ioctl_get_region_info(struct vfio_pci_core_device *vdev, str
 {
 	size_t minsz = offsetofend(struct vfio_region_info, offset);
 	struct pci_dev *pdev = vdev->pdev;
+	struct vfio_info_cap caps = { 0 };
 	struct vfio_region_info info;
 
 	if (copy_from_user(t, &info, arg, minsz))
@@ -215,8 +222,17 @@ static int vfio_pci_ioctl_get_region_info(struct vfio_pci_core_device *vdev, str
 			break;
 		}
 		info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-		if (vdev->bar_mmap_supported[info.index])
+		if (vdev->bar_mmap_supported[info.index]) {
 			info.flags |= VFIO_REGION_INFO_FLAG_MMAP;
+			/* The table may be mapped with the rest of the BAR (msix_mmappable_cap). */
+			if ((int)info.index == vdev->msix_bar) {
+				struct vfio_info_cap_header *h = vfio_info_cap_add(
+					&caps, sizeof(*h), VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1);
+
+				if (IS_ERR_OR_NULL(h))
+					return h ? (int)PTR_ERR(h) : -ENOMEM;
+			}
+		}
 		break;
 	case VFIO_PCI_ROM_REGION_INDEX:
 		info.offset = VFIO_PCI_INDEX_TO_OFFSET(info.index);
@@ -233,6 +249,22 @@ static int vfio_pci_ioctl_get_region_info(struct vfio_pci_core_device *vdev, str
 	default:
 		/* No VGA function is modelled and no device-specific regions exist. */
 		return -EINVAL;
+	}
+	if (caps.size) {
+		info.flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		if (info.argsz < sizeof(info) + caps.size) {
+			/* Too small: tell the size needed, no chain. */
+			info.argsz = (u32)(sizeof(info) + caps.size);
+			info.cap_offset = 0;
+		} else {
+			vfio_info_cap_shift(&caps, sizeof(info));
+			if (copy_to_user(t, arg + sizeof(info), caps.buf, caps.size)) {
+				free(caps.buf);
+				return -EFAULT;
+			}
+			info.cap_offset = sizeof(info);
+		}
+		free(caps.buf);
 	}
 	return copy_to_user(t, arg, &info, minsz) ? -EFAULT : 0;
 }
@@ -253,7 +285,7 @@ static int vfio_pci_ioctl_get_irq_info(struct vfio_pci_core_device *vdev, struct
 	info.count = (u32)vfio_pci_get_irq_count(vdev, info.index);
 	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
 		info.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
-	else
+	else if (info.index != VFIO_PCI_MSIX_IRQ_INDEX || !vdev->has_dyn_msix)
 		info.flags |= VFIO_IRQ_INFO_NORESIZE;
 	return copy_to_user(t, arg, &info, minsz) ? -EFAULT : 0;
 }
@@ -281,7 +313,9 @@ static int vfio_pci_ioctl_set_irqs(struct vfio_pci_core_device *vdev, struct tas
 		}
 	}
 	mutex_lock(&vdev->igate);
+	vdev->irq_caller = t;
 	ret = vfio_pci_set_irqs_ioctl(vdev, hdr.flags, hdr.index, hdr.start, hdr.count, data);
+	vdev->irq_caller = NULL;
 	mutex_unlock(&vdev->igate);
 	free(data);
 	return ret;

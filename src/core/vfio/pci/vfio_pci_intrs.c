@@ -22,6 +22,21 @@
 #include "vfio/pci/vfio_pci_priv.h"
 #include "world.h"
 
+/*
+ * The caller's eventfd by descriptor number: resolved in the caller's own
+ * descriptor table (what eventfd_ctx_fdget() does with current's), i.e.
+ * through the task of the SET_IRQS in progress (igate held).
+ */
+static struct eventfd_ctx *vfio_pci_eventfd_get(struct vfio_pci_core_device *vdev, int fd)
+{
+	struct task *t = vdev->irq_caller;
+
+	lockdep_assert_held(&vdev->igate);
+	if (!t)
+		return ERR_PTR(-EBADF);
+	return t->ops->eventfd_ctx_fdget(t, fd);
+}
+
 static bool irq_is(struct vfio_pci_core_device *vdev, int type)
 {
 	return vdev->irq_type == type;
@@ -332,7 +347,7 @@ static int vfio_pci_set_intx_unmask(struct vfio_pci_core_device *vdev, unsigned 
 		s32 fd = *(s32 *)data;
 
 		if (fd >= 0) {
-			struct eventfd_ctx *efd = eventfd_ctx_fdget(fd);
+			struct eventfd_ctx *efd = vfio_pci_eventfd_get(vdev, fd);
 			int ret;
 
 			if (IS_ERR(efd))
@@ -363,7 +378,7 @@ static int vfio_pci_set_intx_trigger(struct vfio_pci_core_device *vdev, unsigned
 		int ret;
 
 		if (fd >= 0) {
-			trigger = eventfd_ctx_fdget(fd);
+			trigger = vfio_pci_eventfd_get(vdev, fd);
 			if (IS_ERR(trigger))
 				return (int)PTR_ERR(trigger);
 		}
@@ -385,6 +400,12 @@ static int vfio_pci_set_intx_trigger(struct vfio_pci_core_device *vdev, unsigned
 	return 0;
 }
 
+/*
+ * vfio_msi_enable: pci_alloc_irq_vectors(1, nvec) of MSI or MSI-X. The context
+ * array covers every vector the function has (MSI-X: the table size, so that
+ * vectors can be added while enabled); a vector's context is "present" while
+ * it has a trigger, as the kernel's xarray entry is.
+ */
 static int vfio_msi_enable(struct vfio_pci_core_device *vdev, unsigned int nvec, bool msix)
 {
 	unsigned int avail = msix ? (unsigned int)vfio_pci_msix_count(vdev) : 0;
@@ -392,23 +413,26 @@ static int vfio_msi_enable(struct vfio_pci_core_device *vdev, unsigned int nvec,
 	if (!is_irq_none(vdev))
 		return -EINVAL;
 	if (!msix) {
-		u16 flags = (u16)pci_read_config(vdev->pdev,
-						 (unsigned int)vdev->pdev->msi_cap + PCI_MSI_FLAGS, 2);
+		u16 flags = (u16)pci_read_config(
+			vdev->pdev, (unsigned int)vdev->pdev->msi_cap + PCI_MSI_FLAGS, 2);
 
 		avail = 1u << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
 	}
 	/* pci_alloc_irq_vectors(1, nvec): fewer available → report how many, enable nothing. */
 	if (avail < nvec)
 		return (int)avail;
+	vfio_irq_ctx_alloc(vdev, msix ? avail : nvec);
+	for (unsigned int i = 0; i < nvec; i++)
+		vdev->ctx[i].allocated = true;
 	if (msix)
-		return -ENODEV; /* no modelled function has MSI-X yet */
-	vfio_irq_ctx_alloc(vdev, nvec);
-	pci_msi_hw_enable(vdev->pdev, nvec);
+		pci_msix_hw_enable(vdev->pdev, true);
+	else
+		pci_msi_hw_enable(vdev->pdev, nvec);
 	mutex_lock(&vdev->irqlock);
-	vdev->irq_type = VFIO_PCI_IRQ_MSI;
+	vdev->irq_type = msix ? VFIO_PCI_IRQ_MSIX : VFIO_PCI_IRQ_MSI;
 	mutex_unlock(&vdev->irqlock);
-	/* The virtual Multiple Message Capable field: log2 of the vectors allocated. */
-	{
+	if (!msix) {
+		/* The virtual Multiple Message Capable field: log2 of the vectors allocated. */
 		unsigned int q = 0;
 
 		while ((1u << q) < nvec)
@@ -419,26 +443,50 @@ static int vfio_msi_enable(struct vfio_pci_core_device *vdev, unsigned int nvec,
 	return 0;
 }
 
+/*
+ * vfio_msi_set_vector_signal: the old trigger goes first (free_irq masks an
+ * MSI-X vector; the host vector itself stays allocated until disable), then a
+ * new one is installed if fd >= 0 — allocating the vector on the fly for
+ * dynamic MSI-X — and the vector unmasked (request_irq), which delivers a
+ * message that became pending meanwhile. A bad fd therefore leaves the vector
+ * without a trigger, as in the kernel.
+ */
 static int vfio_msi_set_vector_signal(struct vfio_pci_core_device *vdev, unsigned int vector,
 				      s32 fd, bool msix)
 {
 	struct vfio_pci_irq_ctx *ctx = vfio_irq_ctx_get(vdev, vector);
-	struct eventfd_ctx *trigger = NULL, *old;
+	struct eventfd_ctx *trigger, *old;
 
+	lockdep_assert_held(&vdev->igate);
 	if (!ctx)
-		return -EINVAL; /* beyond the vectors allocated at enable */
-	if (fd >= 0) {
-		trigger = eventfd_ctx_fdget(fd);
-		if (IS_ERR(trigger))
-			return (int)PTR_ERR(trigger);
-		snprintf(ctx->name, sizeof(ctx->name), "vfio-msi%s[%u](%s)", msix ? "x" : "",
-			 vector, dev_name(&vdev->pdev->dev));
+		return -EINVAL;
+	if (ctx->trigger) {
+		if (msix)
+			pci_msix_hw_set_vector(vdev->pdev, vector, false);
+		mutex_lock(&vdev->irqlock);
+		old = ctx->trigger;
+		ctx->trigger = NULL;
+		mutex_unlock(&vdev->irqlock);
+		eventfd_ctx_put(old);
 	}
+	if (fd < 0)
+		return 0;
+	if (!ctx->allocated) {
+		/* pci_irq_vector() is -EINVAL: only dynamic MSI-X may add it now. */
+		if (!msix || !vdev->has_dyn_msix)
+			return -EINVAL;
+		ctx->allocated = true;
+	}
+	trigger = vfio_pci_eventfd_get(vdev, fd);
+	if (IS_ERR(trigger))
+		return (int)PTR_ERR(trigger);
+	snprintf(ctx->name, sizeof(ctx->name), "vfio-msi%s[%u](%s)", msix ? "x" : "", vector,
+		 dev_name(&vdev->pdev->dev));
 	mutex_lock(&vdev->irqlock);
-	old = ctx->trigger;
 	ctx->trigger = trigger;
 	mutex_unlock(&vdev->irqlock);
-	eventfd_ctx_put(old);
+	if (msix)
+		pci_msix_hw_set_vector(vdev->pdev, vector, true);
 	return 0;
 }
 
@@ -462,7 +510,11 @@ static void vfio_msi_disable(struct vfio_pci_core_device *vdev, bool msix)
 	for (unsigned int i = 0; i < vdev->num_ctx; i++)
 		vfio_msi_set_vector_signal(vdev, i, -1, msix);
 	pci_set_irq_handler(vdev->pdev, NULL);
-	pci_msi_hw_enable(vdev->pdev, 0);
+	/* pci_free_irq_vectors */
+	if (msix)
+		pci_msix_hw_enable(vdev->pdev, false);
+	else
+		pci_msi_hw_enable(vdev->pdev, 0);
 	mutex_lock(&vdev->irqlock);
 	vdev->irq_type = VFIO_PCI_IRQ_NONE;
 	mutex_unlock(&vdev->irqlock);
@@ -510,8 +562,9 @@ static int vfio_pci_set_msi_trigger(struct vfio_pci_core_device *vdev, unsigned 
 	return 0;
 }
 
-static int vfio_pci_set_ctx_trigger_single(struct eventfd_ctx **ctx, unsigned int count,
-					   u32 flags, void *data)
+static int vfio_pci_set_ctx_trigger_single(struct vfio_pci_core_device *vdev,
+					   struct eventfd_ctx **ctx, unsigned int count, u32 flags,
+					   void *data)
 {
 	if (flags & VFIO_IRQ_SET_DATA_NONE) {
 		if (*ctx) {
@@ -539,7 +592,7 @@ static int vfio_pci_set_ctx_trigger_single(struct eventfd_ctx **ctx, unsigned in
 			eventfd_ctx_put(*ctx);
 			*ctx = NULL;
 		} else if (fd >= 0) {
-			struct eventfd_ctx *efd = eventfd_ctx_fdget(fd);
+			struct eventfd_ctx *efd = vfio_pci_eventfd_get(vdev, fd);
 
 			if (IS_ERR(efd))
 				return (int)PTR_ERR(efd);
@@ -556,7 +609,7 @@ static int vfio_pci_set_err_trigger(struct vfio_pci_core_device *vdev, unsigned 
 {
 	if (index != VFIO_PCI_ERR_IRQ_INDEX || start != 0 || count > 1)
 		return -EINVAL;
-	return vfio_pci_set_ctx_trigger_single(&vdev->err_trigger, count, flags, data);
+	return vfio_pci_set_ctx_trigger_single(vdev, &vdev->err_trigger, count, flags, data);
 }
 
 static int vfio_pci_set_req_trigger(struct vfio_pci_core_device *vdev, unsigned int index,
@@ -564,13 +617,13 @@ static int vfio_pci_set_req_trigger(struct vfio_pci_core_device *vdev, unsigned 
 {
 	if (index != VFIO_PCI_REQ_IRQ_INDEX || start != 0 || count > 1)
 		return -EINVAL;
-	return vfio_pci_set_ctx_trigger_single(&vdev->req_trigger, count, flags, data);
+	return vfio_pci_set_ctx_trigger_single(vdev, &vdev->req_trigger, count, flags, data);
 }
 
 int vfio_pci_set_irqs_ioctl(struct vfio_pci_core_device *vdev, u32 flags, unsigned int index,
 			    unsigned int start, unsigned int count, void *data)
 {
-	int (*func)(struct vfio_pci_core_device *vdev, unsigned int index, unsigned int start,
+	int (*func)(struct vfio_pci_core_device * vdev, unsigned int index, unsigned int start,
 		    unsigned int count, u32 flags, void *data) = NULL;
 	u32 action = flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
 

@@ -42,6 +42,7 @@ struct vfio_pci_irq_ctx {
 	struct eventfd_ctx *trigger; /* protected by igate (+ irqlock for the signal path) */
 	struct virqfd *unmask; /* INTx only */
 	bool masked; /* INTx only; protected by irqlock */
+	bool allocated; /* MSI/MSI-X: the host vector exists (pci_irq_vector() > 0); igate */
 	char name[96];
 };
 
@@ -70,6 +71,7 @@ struct vfio_pci_core_device {
 	bool bar_mmap_supported[PCI_NUM_BARS];
 	int msix_bar;
 	u32 msix_offset, msix_size;
+	bool has_dyn_msix; /* MSI-X vectors can be added while enabled (pci_msix_can_alloc_dyn) */
 	unsigned int power_state; /* 0 = D0 .. 3 = D3hot */
 
 	/* Interrupts (vfio_pci_intrs.c). */
@@ -79,6 +81,7 @@ struct vfio_pci_core_device {
 	unsigned int num_ctx;
 	struct vfio_pci_irq_ctx *ctx; /* num_ctx entries */
 	bool virq_disabled; /* the user's virtual DisINTx; protected by irqlock */
+	struct task *irq_caller; /* the caller of the SET_IRQS in progress; protected by igate */
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
 

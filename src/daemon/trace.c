@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Trace: every uAPI call and sysfs write with its result, one JSON object a
+ * line, to every `uvfio trace` listening on the control socket. A listener
+ * that cannot keep up (its socket buffer is full) or went away is dropped;
+ * tracing never blocks a call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uvfiod.h"
+
+void trace_add_listener(struct uvfiod *d, int fd)
+{
+	mutex_lock(&d->trace_lock);
+	if (d->ntrace < ARRAY_SIZE(d->trace_fds))
+		d->trace_fds[d->ntrace++] = fd;
+	else
+		close(fd);
+	mutex_unlock(&d->trace_lock);
+}
+
+void trace_line(void *arg, const char *line)
+{
+	struct uvfiod *d = arg;
+	struct timespec ts;
+	char buf[1200];
+	int n;
+
+	mutex_lock(&d->trace_lock);
+	if (!d->ntrace) {
+		mutex_unlock(&d->trace_lock);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* Prefix a timestamp field into the caller's object: {"ts":...,<rest> */
+	n = snprintf(buf, sizeof(buf), "{\"ts\":%lld.%06ld,%s\n", (long long)ts.tv_sec,
+		     ts.tv_nsec / 1000, line[0] == '{' ? line + 1 : line);
+	if (n > (int)sizeof(buf) - 1)
+		n = (int)sizeof(buf) - 1;
+	for (unsigned int i = 0; i < d->ntrace;) {
+		if (send(d->trace_fds[i], buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+			close(d->trace_fds[i]);
+			d->trace_fds[i] = d->trace_fds[--d->ntrace];
+			continue;
+		}
+		i++;
+	}
+	mutex_unlock(&d->trace_lock);
+}
+
+void trace_close_all(struct uvfiod *d)
+{
+	mutex_lock(&d->trace_lock);
+	while (d->ntrace)
+		close(d->trace_fds[--d->ntrace]);
+	mutex_unlock(&d->trace_lock);
+}
