@@ -10,6 +10,7 @@ int demo_run(struct uvfio_world *w);
 /* run.c: uvfio run and uvfio daemon. */
 int cmd_run(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
+int cmd_modprobe(int argc, char **argv);
 
 /* ctl.c: a verb line sent to the daemon at dir; its reply printed. */
 int ctl_command(const char *dir, int argc, char **argv);

@@ -40,6 +40,8 @@ static void usage(FILE *out)
 	      "                           which program holds what)\n"
 	      "  bind BDF DRIVER, unbind BDF, override BDF DRIVER|none, trace\n"
 	      "                           verbs on a running daemon (--dir DIR or UVFIO_DIR)\n"
+	      "  modprobe [-q] MODULE...  what modprobe says inside uvfio run (the shim\n"
+	      "                           sends modprobe there): the world's modules load\n"
 	      "  check-machine FILE       parse a machine file (docs/machine-format.md) and\n"
 	      "                           build it; report the first problem with its line\n"
 	      "  default-machine          print the built-in default machine file\n"
@@ -240,6 +242,8 @@ int main(int argc, char **argv)
 		return cmd_demo(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "modprobe"))
+		return cmd_modprobe(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "daemon"))
 		return cmd_daemon(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-machine"))

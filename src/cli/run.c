@@ -120,8 +120,14 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload, b
 {
 	char sock[PATH_MAX + 32], root[PATH_MAX + 32], pidstr[16], ld[PATH_MAX * 2 + 2];
 	const char *old = getenv("LD_PRELOAD");
+	char self[PATH_MAX] = "";
+	ssize_t n;
 	int status;
 	pid_t pid;
+
+	/* `uvfio modprobe` stands in for modprobe in the program (src/preload/exec.c). */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
 
 	snprintf(sock, sizeof(sock), "%s/uvfiod.sock", dir);
 	snprintf(root, sizeof(root), "%s/root", dir);
@@ -151,6 +157,8 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload, b
 		setenv("UVFIO_ROOT", root, 1);
 		setenv("UVFIO_DAEMON_PID", pidstr, 1);
 		setenv("UVFIO_DIR", dir, 1);
+		if (self[0])
+			setenv("UVFIO_MODPROBE", self, 1);
 		execvp(argv[0], argv);
 		fprintf(stderr, "uvfio run: %s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
@@ -252,6 +260,43 @@ int cmd_run(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "uvfio run: %s\n", strerror(errno));
 		return 1;
+	}
+	return ret;
+}
+
+/*
+ * uvfio modprobe: what modprobe answers on a uvfio machine. The world's
+ * "modules" are its drivers and VFIO's pieces; they are always loaded.
+ */
+int cmd_modprobe(int argc, char **argv)
+{
+	static const char *const modules[] = { "vfio", "vfio_pci", "vfio_pci_core",
+					       "vfio_iommu_type1", "e1000", "e1000e",
+					       "pci_stub", "pcieportdrv", "mdev", NULL };
+	bool quiet = false;
+	int ret = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char name[64];
+		bool found = false;
+
+		if (argv[i][0] == '-') {
+			if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+				quiet = true;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s", argv[i]);
+		for (char *c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		for (int m = 0; modules[m]; m++)
+			found |= !strcmp(modules[m], name);
+		if (!found) {
+			if (!quiet)
+				fprintf(stderr, "modprobe: FATAL: Module %s not found in uvfio's world\n",
+					argv[i]);
+			ret = 1;
+		}
 	}
 	return ret;
 }
