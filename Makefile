@@ -24,23 +24,25 @@ TSAN_SETUP_ARGS := $(SETUP_ARGS) -Db_sanitize=thread
 # Benchmarks are run on demand, not as tests.
 TEST_ARGS ?= --print-errorlogs --no-suite bench
 
-ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 TSAN_ENV := TSAN_OPTIONS='halt_on_error=1 second_deadlock_stack=1'
 
 # What deps installs (Debian package names) and how each is detected.
-DEPS := meson ninja-build pkg-config libfuse3-dev fuse3 pciutils
+DEPS := meson ninja-build pkg-config libfuse3-dev fuse3 pciutils driverctl
 have_meson        = command -v $(MESON) >/dev/null 2>&1
 have_ninja-build  = command -v $(NINJA) >/dev/null 2>&1
 have_pkg-config   = command -v pkg-config >/dev/null 2>&1
 have_libfuse3-dev = pkg-config --exists fuse3 2>/dev/null
 have_fuse3        = command -v fusermount3 >/dev/null 2>&1
 have_pciutils     = command -v lspci >/dev/null 2>&1
+have_driverctl    = command -v driverctl >/dev/null 2>&1
 missing_deps = for p in $(DEPS); do \
 	case $$p in \
 	meson) $(have_meson) ;; ninja-build) $(have_ninja-build) ;; \
 	pkg-config) $(have_pkg-config) ;; libfuse3-dev) $(have_libfuse3-dev) ;; \
 	fuse3) $(have_fuse3) ;; pciutils) $(have_pciutils) ;; \
+	driverctl) $(have_driverctl) ;; \
 	esac || echo $$p; \
 	done
 
@@ -54,7 +56,8 @@ define meson_setup
 endef
 
 demo: all
-	./$(BUILD)/src/cli/uvfio demo
+	./$(BUILD)/src/cli/uvfio tree
+	./$(BUILD)/src/cli/uvfio run -- ./$(BUILD)/examples/edu-vfio
 
 .PHONY: all demo test asan tsan check format format-check deps ensure-deps clean
 

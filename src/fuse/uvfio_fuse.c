@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +62,9 @@ struct uvfio_fuse {
 	int buckets[FUSE_HASH_SIZE];
 	int free_hint;
 	u_int64_t generation;
+	/* Open files, so those whose RELEASE never came (unmount right after a
+	 * close) are freed at unmount; protected by lock. */
+	struct fuse_file *files;
 };
 
 /* An open file: the text rendered by the last read at offset 0. */
@@ -70,7 +74,34 @@ struct fuse_file {
 	pthread_mutex_t lock;
 	char *page; /* NULL until the first read */
 	ssize_t len;
+	struct fuse_file *prev, *next; /* uvfio_fuse.files */
 };
+
+static void fuse_file_link(struct uvfio_fuse *f, struct fuse_file *ff)
+{
+	pthread_mutex_lock(&f->lock);
+	ff->prev = NULL;
+	ff->next = f->files;
+	if (f->files)
+		f->files->prev = ff;
+	f->files = ff;
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void fuse_file_free(struct uvfio_fuse *f, struct fuse_file *ff)
+{
+	pthread_mutex_lock(&f->lock);
+	if (ff->prev)
+		ff->prev->next = ff->next;
+	else
+		f->files = ff->next;
+	if (ff->next)
+		ff->next->prev = ff->prev;
+	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_destroy(&ff->lock);
+	free(ff->page);
+	free(ff);
+}
 
 /* An open directory: the listing taken at opendir, in fuse_add_direntry form. */
 struct fuse_dir {
@@ -403,10 +434,9 @@ static void uf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uintptr_t)ff;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	if (fuse_reply_open(req, fi)) {
-		pthread_mutex_destroy(&ff->lock);
-		free(ff);
-	}
+	fuse_file_link(f, ff);
+	if (fuse_reply_open(req, fi))
+		fuse_file_free(f, ff);
 }
 
 static void uf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -447,12 +477,24 @@ static void uf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		ff->len = n;
 		buf = NULL;
 	}
-	if (off >= ff->len)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, ff->page + off,
-			       (size_t)(ff->len - off) < size ? (size_t)(ff->len - off) : size);
+	/*
+	 * Reply from a private copy: once the reply is on its way the caller may close
+	 * the file, and RELEASE (another thread) frees ff before writev returns.
+	 */
+	n = off >= ff->len ? 0 : ff->len - (ssize_t)off;
+	if (n > (ssize_t)size)
+		n = (ssize_t)size;
+	if (n > 0) {
+		if (!buf)
+			buf = malloc(SYSFS_PAGE);
+		if (buf)
+			memcpy(buf, ff->page + off, (size_t)n);
+	}
 	pthread_mutex_unlock(&ff->lock);
+	if (n > 0 && !buf)
+		fuse_reply_err(req, ENOMEM);
+	else
+		fuse_reply_buf(req, buf, n > 0 ? (size_t)n : 0);
 	free(buf);
 }
 
@@ -472,11 +514,7 @@ static void uf_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 static void uf_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct fuse_file *ff = (struct fuse_file *)(uintptr_t)fi->fh;
-
-	pthread_mutex_destroy(&ff->lock);
-	free(ff->page);
-	free(ff);
+	fuse_file_free(fuse_req_userdata(req), (struct fuse_file *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -588,10 +626,21 @@ void uvfio_fuse_unmount(struct uvfio_fuse *f)
 {
 	if (!f)
 		return;
-	/* Unmounting makes the workers' reads fail, which ends the loop. */
+	/*
+	 * Unmounting makes the workers' reads fail, which ends the loop. Detach the
+	 * mount first where we may (root), so no worker is still reading /dev/fuse
+	 * when fuse_session_unmount() closes it; otherwise libfuse's own order.
+	 */
 	fuse_session_exit(f->se);
-	fuse_session_unmount(f->se);
-	pthread_join(f->thread, NULL);
+	if (!umount2(f->mountpoint, MNT_DETACH)) {
+		pthread_join(f->thread, NULL);
+		fuse_session_unmount(f->se);
+	} else {
+		fuse_session_unmount(f->se);
+		pthread_join(f->thread, NULL);
+	}
 	fuse_session_destroy(f->se);
+	while (f->files)
+		fuse_file_free(f, f->files);
 	uvfio_fuse_free(f);
 }

@@ -158,7 +158,7 @@ static void *unbind_thread(void *arg)
 {
 	struct unbind_arg *a = arg;
 
-	a->ret = write_file(a->path, "0000:00:03.0");
+	__atomic_store_n(&a->ret, write_file(a->path, "0000:00:03.0"), __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -235,7 +235,9 @@ TEST(sysfs_fuse, shim_redirection)
 	if (pid == 0) {
 		char preload[] = "LD_PRELOAD=" PRELOAD_SO, probe[] = SYSFS_PROBE;
 		char sock[] = "UVFIO_SOCKET=/nonexistent/uvfio.sock";
-		char *envp[] = { preload, env_root, sock, NULL };
+		/* An ASan build of the probe must accept the uninstrumented shim first. */
+		char *envp[] = { preload, env_root, sock,
+				 (char *)"ASAN_OPTIONS=verify_asan_link_order=0", NULL };
 		char *argv[] = { probe, NULL };
 
 		dup2(pipefd[1], 1);
