@@ -45,11 +45,11 @@ static const char *bdf = "0000:00:03.0";
 static int device = -1;
 static uint64_t bar0_off, config_off;
 
-#define die(...)                                                                                   \
-	do {                                                                                       \
-		fprintf(stderr, "edu-vfio: " __VA_ARGS__);                                         \
-		fprintf(stderr, ": %s\n", strerror(errno));                                        \
-		exit(1);                                                                           \
+#define die(...)                                            \
+	do {                                                \
+		fprintf(stderr, "edu-vfio: " __VA_ARGS__);  \
+		fprintf(stderr, ": %s\n", strerror(errno)); \
+		exit(1);                                    \
 	} while (0)
 
 static void sysfs_write(const char *path, const char *val)

@@ -22,8 +22,8 @@ struct uvfio_world;
 struct uvfio_proc;
 
 /* Machine descriptions (docs/machine-format.md). Errors name the line: "file:3: ...". */
-int uvfio_machine_parse(const char *text, const char *source, struct uvfio_machine **out,
-			char *err, size_t errlen);
+int uvfio_machine_parse(const char *text, const char *source, struct uvfio_machine **out, char *err,
+			size_t errlen);
 int uvfio_machine_load(const char *path, struct uvfio_machine **out, char *err, size_t errlen);
 /* The built-in default machine (QEMU q35 with edu, two e1000 behind a PCIe-to-PCI bridge, ICH9). */
 struct uvfio_machine *uvfio_machine_default(void);
@@ -88,7 +88,8 @@ int uvfio_sysfs_stat(struct uvfio_world *w, const char *path, struct uvfio_sysfs
  * each entry with no lock held; a non-zero return from fn stops the walk and
  * is returned. 0 or a negative errno (-ENOTDIR, -ENOENT ...).
  */
-typedef int (*uvfio_sysfs_filldir_t)(void *arg, const char *name, const struct uvfio_sysfs_stat *st);
+typedef int (*uvfio_sysfs_filldir_t)(void *arg, const char *name,
+				     const struct uvfio_sysfs_stat *st);
 int uvfio_sysfs_readdir(struct uvfio_world *w, const char *path, uvfio_sysfs_filldir_t fn,
 			void *arg);
 

@@ -42,11 +42,11 @@ struct demo {
 	u_int64_t bar0, config;
 };
 
-#define step(...)                                                                                  \
-	do {                                                                                       \
-		printf("  ");                                                                      \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
+#define step(...)                    \
+	do {                         \
+		printf("  ");        \
+		printf(__VA_ARGS__); \
+		printf("\n");        \
 	} while (0)
 
 static int fail(const char *what)

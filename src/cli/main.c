@@ -139,13 +139,14 @@ static int cmd_demo(int argc, char **argv)
 {
 	const char *machine = NULL;
 	struct uvfio_world *w;
-	int ret, r = parse_machine_opt(
-			 argc, argv, "demo",
-			 "Builds the machine, prints it, and drives its edu device (00:03.0 by\n"
-			 "default) through the VFIO uAPI as a VFIO program does on a Linux host:\n"
-			 "bind to vfio-pci through sysfs, container, group, device, MAP_DMA, a DMA\n"
-			 "round trip, an MSI and an INTx interrupt through eventfds.",
-			 &machine);
+	int ret,
+		r = parse_machine_opt(
+			argc, argv, "demo",
+			"Builds the machine, prints it, and drives its edu device (00:03.0 by\n"
+			"default) through the VFIO uAPI as a VFIO program does on a Linux host:\n"
+			"bind to vfio-pci through sysfs, container, group, device, MAP_DMA, a DMA\n"
+			"round trip, an MSI and an INTx interrupt through eventfds.",
+			&machine);
 
 	if (r)
 		return r > 0 ? 0 : 2;
@@ -225,9 +226,9 @@ int main(int argc, char **argv)
 		printf("uvfio 0.1.0 (Linux 6.12 VFIO semantics)\n");
 		return 0;
 	}
-	if (daemon_dir && (!strcmp(argv[1], "tree") || !strcmp(argv[1], "bind") ||
-			   !strcmp(argv[1], "unbind") || !strcmp(argv[1], "override") ||
-			   !strcmp(argv[1], "trace")))
+	if (daemon_dir &&
+	    (!strcmp(argv[1], "tree") || !strcmp(argv[1], "bind") || !strcmp(argv[1], "unbind") ||
+	     !strcmp(argv[1], "override") || !strcmp(argv[1], "trace")))
 		return cmd_ctl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bind") || !strcmp(argv[1], "unbind") ||
 	    !strcmp(argv[1], "override") || !strcmp(argv[1], "trace")) {

@@ -233,7 +233,8 @@ int cmd_run(int argc, char **argv)
 	}
 	ret = find_preload(preload, sizeof(preload));
 	if (ret) {
-		fprintf(stderr, "uvfio run: libuvfio-preload.so not found (%s); set UVFIO_PRELOAD\n",
+		fprintf(stderr,
+			"uvfio run: libuvfio-preload.so not found (%s); set UVFIO_PRELOAD\n",
 			preload);
 		return 1;
 	}
@@ -270,9 +271,11 @@ int cmd_run(int argc, char **argv)
  */
 int cmd_modprobe(int argc, char **argv)
 {
-	static const char *const modules[] = { "vfio", "vfio_pci", "vfio_pci_core",
-					       "vfio_iommu_type1", "e1000", "e1000e",
-					       "pci_stub", "pcieportdrv", "mdev", NULL };
+	static const char *const modules[] = { "vfio",		"vfio_pci",
+					       "vfio_pci_core", "vfio_iommu_type1",
+					       "e1000",		"e1000e",
+					       "pci_stub",	"pcieportdrv",
+					       "mdev",		NULL };
 	bool quiet = false;
 	int ret = 0;
 
@@ -293,7 +296,8 @@ int cmd_modprobe(int argc, char **argv)
 			found |= !strcmp(modules[m], name);
 		if (!found) {
 			if (!quiet)
-				fprintf(stderr, "modprobe: FATAL: Module %s not found in uvfio's world\n",
+				fprintf(stderr,
+					"modprobe: FATAL: Module %s not found in uvfio's world\n",
 					argv[i]);
 			ret = 1;
 		}

@@ -135,8 +135,9 @@ int uvfiod_main(int argc, char **argv)
 		snprintf(root, sizeof(root), "%s/root", dir);
 		mkdir(root, 0700);
 		if (uvfio_fuse_mount(d.world, root, &fs)) {
-			fprintf(stderr, "uvfiod: cannot mount the sysfs tree at %s; continuing "
-					"without it\n",
+			fprintf(stderr,
+				"uvfiod: cannot mount the sysfs tree at %s; continuing "
+				"without it\n",
 				root);
 			fs = NULL;
 		}

@@ -74,7 +74,8 @@ static int recv_full(int fd, void *buf, size_t len, struct ucred *cred)
 			continue;
 		if (n <= 0)
 			return n == 0 ? -EPIPE : -errno;
-		for (cmsg = cred ? CMSG_FIRSTHDR(&msg) : NULL; cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		for (cmsg = cred ? CMSG_FIRSTHDR(&msg) : NULL; cmsg;
+		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
 			if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_CREDENTIALS &&
 			    done == 0)
 				memcpy(cred, CMSG_DATA(cmsg), sizeof(*cred));
@@ -409,7 +410,8 @@ void sessions_describe(struct uvfiod *d, FILE *out)
 		else if (vfio_file_is_group(f))
 			fprintf(out, "  pid %-7d group /dev/vfio/%d\n", (int)s->opener,
 				((struct vfio_group *)f->private_data)->iommu_group ?
-					iommu_group_id(((struct vfio_group *)f->private_data)->iommu_group) :
+					iommu_group_id(((struct vfio_group *)f->private_data)
+							       ->iommu_group) :
 					-1);
 		else
 			fprintf(out, "  pid %-7d container /dev/vfio/vfio\n", (int)s->opener);

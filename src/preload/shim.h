@@ -33,15 +33,15 @@ struct statx;
 #define SHIM_EXPORT __attribute__((visibility("default")))
 
 /* The real libc function `name`, resolved on first use (NULL if absent). */
-#define REAL(name)                                                                                 \
-	({                                                                                         \
-		static __typeof__(&name) _real;                                                    \
-		__typeof__(&name) _fn = __atomic_load_n(&_real, __ATOMIC_RELAXED);                 \
-		if (__builtin_expect(!_fn, 0)) {                                                   \
-			_fn = (__typeof__(&name))shim_dlsym_next(#name);                           \
-			__atomic_store_n(&_real, _fn, __ATOMIC_RELAXED);                           \
-		}                                                                                  \
-		_fn;                                                                               \
+#define REAL(name)                                                                 \
+	({                                                                         \
+		static __typeof__(&name) _real;                                    \
+		__typeof__(&name) _fn = __atomic_load_n(&_real, __ATOMIC_RELAXED); \
+		if (__builtin_expect(!_fn, 0)) {                                   \
+			_fn = (__typeof__(&name))shim_dlsym_next(#name);           \
+			__atomic_store_n(&_real, _fn, __ATOMIC_RELAXED);           \
+		}                                                                  \
+		_fn;                                                               \
 	})
 
 void *shim_dlsym_next(const char *name);

@@ -13,7 +13,10 @@ struct list_head {
 	struct list_head *next, *prev;
 };
 
-#define LIST_HEAD_INIT(name) { &(name), &(name) }
+#define LIST_HEAD_INIT(name)     \
+	{                        \
+		&(name), &(name) \
+	}
 #define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 
 static inline void INIT_LIST_HEAD(struct list_head *list)
@@ -65,24 +68,24 @@ static inline bool list_is_singular(const struct list_head *head)
 
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(ptr, type, member) list_entry((ptr)->next, type, member)
-#define list_first_entry_or_null(ptr, type, member)                                                \
+#define list_first_entry_or_null(ptr, type, member) \
 	(list_empty(ptr) ? NULL : list_first_entry(ptr, type, member))
 #define list_next_entry(pos, member) list_entry((pos)->member.next, __typeof__(*(pos)), member)
 
-#define list_for_each_entry(pos, head, member)                                                     \
-	for (pos = list_entry((head)->next, __typeof__(*pos), member); &pos->member != (head);     \
+#define list_for_each_entry(pos, head, member)                                                 \
+	for (pos = list_entry((head)->next, __typeof__(*pos), member); &pos->member != (head); \
 	     pos = list_next_entry(pos, member))
 
-#define list_for_each_entry_safe(pos, n, head, member)                                             \
-	for (pos = list_entry((head)->next, __typeof__(*pos), member),                             \
-	    n = list_next_entry(pos, member);                                                      \
+#define list_for_each_entry_safe(pos, n, head, member)                 \
+	for (pos = list_entry((head)->next, __typeof__(*pos), member), \
+	    n = list_next_entry(pos, member);                          \
 	     &pos->member != (head); pos = n, n = list_next_entry(n, member))
 
 #define list_prev_entry(pos, member) list_entry((pos)->member.prev, __typeof__(*(pos)), member)
 
 /* Walks backwards from the entry before pos (an unwind after a partial loop). */
-#define list_for_each_entry_continue_reverse(pos, head, member)                                    \
-	for (pos = list_prev_entry(pos, member); &pos->member != (head);                           \
+#define list_for_each_entry_continue_reverse(pos, head, member)          \
+	for (pos = list_prev_entry(pos, member); &pos->member != (head); \
 	     pos = list_prev_entry(pos, member))
 
 static inline size_t list_count(const struct list_head *head)

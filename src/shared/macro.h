@@ -18,7 +18,7 @@ typedef int32_t s32;
 typedef int64_t s64;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 #define sizeof_field(type, member) sizeof(((type *)0)->member)
 
@@ -62,11 +62,11 @@ static inline bool IS_ERR_OR_NULL(const void *ptr)
 
 /* Scoped cleanup for locals (systemd/kernel style); pair with TAKE_PTR to hand off. */
 #define _cleanup_(f) __attribute__((cleanup(f)))
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _p = (p);                                                            \
-		(p) = NULL;                                                                        \
-		_p;                                                                                \
+#define TAKE_PTR(p)                     \
+	({                              \
+		__typeof__(p) _p = (p); \
+		(p) = NULL;             \
+		_p;                     \
 	})
 
 void freep(void *p);

@@ -6,8 +6,8 @@
 
 void lock_assert_fail(const char *what, const char *name, const char *file, int line)
 {
-	fprintf(stderr, "uvfio: lock assertion failed: %s: %s at %s:%d\n", what,
-		name ? name : "?", file, line);
+	fprintf(stderr, "uvfio: lock assertion failed: %s: %s at %s:%d\n", what, name ? name : "?",
+		file, line);
 	abort();
 }
 

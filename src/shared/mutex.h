@@ -56,26 +56,26 @@ void lock_assert_fail(const char *what, const char *name, const char *file, int 
 	__attribute__((noreturn));
 
 #if UVFIO_DEBUG_CHECKS
-#define lockdep_assert_held(l)                                                                     \
-	do {                                                                                       \
-		if (!mutex_held_by_me(l))                                                          \
-			lock_assert_fail("mutex not held", (l)->name, __FILE__, __LINE__);         \
+#define lockdep_assert_held(l)                                                             \
+	do {                                                                               \
+		if (!mutex_held_by_me(l))                                                  \
+			lock_assert_fail("mutex not held", (l)->name, __FILE__, __LINE__); \
 	} while (0)
-#define lockdep_assert_not_held(l)                                                                 \
-	do {                                                                                       \
-		if (mutex_held_by_me(l))                                                           \
-			lock_assert_fail("mutex held", (l)->name, __FILE__, __LINE__);             \
+#define lockdep_assert_not_held(l)                                                     \
+	do {                                                                           \
+		if (mutex_held_by_me(l))                                               \
+			lock_assert_fail("mutex held", (l)->name, __FILE__, __LINE__); \
 	} while (0)
-#define lockdep_assert_held_write(s)                                                               \
-	do {                                                                                       \
-		if (!rwsem_write_held_by_me(s))                                                    \
-			lock_assert_fail("rwsem not held for write", (s)->name, __FILE__,          \
-					 __LINE__);                                                \
+#define lockdep_assert_held_write(s)                                                      \
+	do {                                                                              \
+		if (!rwsem_write_held_by_me(s))                                           \
+			lock_assert_fail("rwsem not held for write", (s)->name, __FILE__, \
+					 __LINE__);                                       \
 	} while (0)
-#define lockdep_assert_rwsem_held(s)                                                               \
-	do {                                                                                       \
-		if (!rwsem_is_locked(s))                                                           \
-			lock_assert_fail("rwsem not held", (s)->name, __FILE__, __LINE__);         \
+#define lockdep_assert_rwsem_held(s)                                                       \
+	do {                                                                               \
+		if (!rwsem_is_locked(s))                                                   \
+			lock_assert_fail("rwsem not held", (s)->name, __FILE__, __LINE__); \
 	} while (0)
 #else
 #define lockdep_assert_held(l) ((void)(l))

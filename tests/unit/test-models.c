@@ -196,11 +196,10 @@ static int config_diff(struct pci_dev *pdev, const u8 *want, size_t len)
 
 TEST(models, registry)
 {
-	static const char *const names[] = { "q35-host",       "edu",
-					     "e1000",	       "e1000e",
-					     "pcie-pci-bridge",
-					     "pcie-root-port", "ich9-lpc",
-					     "ich9-ahci",      "ich9-smbus" };
+	static const char *const names[] = {
+		"q35-host",	  "edu",      "e1000",	   "e1000e",	"pcie-pci-bridge",
+		"pcie-root-port", "ich9-lpc", "ich9-ahci", "ich9-smbus"
+	};
 	unsigned int n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {

@@ -295,18 +295,18 @@ int uvfio_ioctl(struct uvfio_proc *p, int fd, unsigned long request, ...)
 	return ret_errno(ret);
 }
 
-#define PROC_FILE_CALL(p, fd, call)                                                                \
-	({                                                                                         \
-		struct file *_f = proc_fget(&(p)->task, fd);                                       \
-		ssize_t _r;                                                                        \
-		if (IS_ERR(_f)) {                                                                  \
-			_r = -EBADF;                                                               \
-		} else {                                                                           \
-			struct file *f = _f;                                                       \
-			_r = (call);                                                               \
-			fput(_f);                                                                  \
-		}                                                                                  \
-		ret_errno_ssize(_r);                                                               \
+#define PROC_FILE_CALL(p, fd, call)                          \
+	({                                                   \
+		struct file *_f = proc_fget(&(p)->task, fd); \
+		ssize_t _r;                                  \
+		if (IS_ERR(_f)) {                            \
+			_r = -EBADF;                         \
+		} else {                                     \
+			struct file *f = _f;                 \
+			_r = (call);                         \
+			fput(_f);                            \
+		}                                            \
+		ret_errno_ssize(_r);                         \
 	})
 
 ssize_t uvfio_pread(struct uvfio_proc *p, int fd, void *buf, size_t count, off_t offset)

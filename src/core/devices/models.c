@@ -13,16 +13,11 @@
 #include "devices/models.h"
 
 static const struct pci_model *const all_models[] = {
-	&q35_host_model,
-	&edu_model,
-	&e1000_model,
-	&e1000e_model,
-	&pcie_pci_bridge_model,
-	&pcie_root_port_model,
-	&ich9_lpc_model,
-	&ich9_ahci_model,
-	&ich9_smbus_model,
-	NULL,
+	&q35_host_model,	&edu_model,
+	&e1000_model,		&e1000e_model,
+	&pcie_pci_bridge_model, &pcie_root_port_model,
+	&ich9_lpc_model,	&ich9_ahci_model,
+	&ich9_smbus_model,	NULL,
 };
 
 const struct pci_model *const *pci_models(void)

@@ -48,7 +48,6 @@ extern const struct pci_model ich9_smbus_model;
 /* Shared parameter helper: parse "0x1234"/"1234"-style numbers; -EINVAL on junk. */
 int model_param_u64(const char *value, unsigned long long *out);
 
-
 /*
  * Helpers shared by the model implementations (defined in models.c). Not for
  * use outside src/core/devices/.

@@ -115,8 +115,7 @@ int iommu_group_id(struct iommu_group *group);
 int iommu_group_for_each_dev(struct iommu_group *group, void *data,
 			     int (*fn)(struct device *dev, void *data));
 /* Reserved regions of the group, merged and sorted; returns the count written (≤ max). */
-int iommu_get_group_resv_regions(struct iommu_group *group, struct iommu_resv_region *out,
-				 int max);
+int iommu_get_group_resv_regions(struct iommu_group *group, struct iommu_resv_region *out, int max);
 /* "0x00000000fee00000 0x00000000feefffff msi\n" lines into buf; returns the length. */
 size_t iommu_group_resv_regions_show(struct iommu_group *group, char *buf, size_t size);
 

@@ -73,7 +73,8 @@ static const struct pci_device_id pcieport_ids[] = {
 };
 
 static struct pci_driver *host_driver_new(const char *name, const struct pci_device_id *ids,
-					  int (*probe)(struct pci_dev *, const struct pci_device_id *),
+					  int (*probe)(struct pci_dev *,
+						       const struct pci_device_id *),
 					  void (*remove)(struct pci_dev *), bool managed_dma)
 {
 	struct pci_driver *drv = xzalloc(sizeof(*drv));

@@ -155,9 +155,9 @@ void pci_add_ext_capability(struct pci_dev *pdev, u16 cap_id, u8 version, unsign
 void pci_register_bar(struct pci_dev *pdev, int bar, u64 size, unsigned long flags)
 {
 	struct resource *r = &pdev->resource[bar];
-	unsigned int reg = bar == PCI_ROM_RESOURCE ? (pci_is_bridge(pdev) ? PCI_ROM_ADDRESS1 :
-									    PCI_ROM_ADDRESS) :
-						     PCI_BASE_ADDRESS_0 + 4 * (unsigned int)bar;
+	unsigned int reg = bar == PCI_ROM_RESOURCE ?
+				   (pci_is_bridge(pdev) ? PCI_ROM_ADDRESS1 : PCI_ROM_ADDRESS) :
+				   PCI_BASE_ADDRESS_0 + 4 * (unsigned int)bar;
 	u64 mask = ~(size - 1);
 	u32 low;
 
@@ -240,7 +240,8 @@ void pci_setup_device(struct pci_dev *pdev)
 	pdev->pcie_cap = pci_find_capability(pdev, PCI_CAP_ID_EXP);
 	if (pdev->pcie_cap) {
 		pdev->pcie_type = (cfg16(c, (unsigned int)pdev->pcie_cap + PCI_EXP_FLAGS) &
-				   PCI_EXP_FLAGS_TYPE) >> 4;
+				   PCI_EXP_FLAGS_TYPE) >>
+				  4;
 		if (cfg32(c, (unsigned int)pdev->pcie_cap + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLR)
 			pdev->has_flr = true;
 	}
@@ -339,7 +340,7 @@ void __pci_write_config(struct pci_dev *pdev, unsigned int offset, u32 val, unsi
 		u8 wm = pdev->wmask[o], w1c = pdev->w1cmask[o];
 
 		pdev->config[o] = (u8)((pdev->config[o] & ~wm) | (b & wm));
-		pdev->config[o] &= (u8)~(b & w1c);
+		pdev->config[o] &= (u8) ~(b & w1c);
 	}
 	pci_update_mirrors(pdev);
 }
@@ -855,8 +856,7 @@ int pci_dma_rw(struct pci_dev *pdev, u64 iova, void *buf, size_t len, bool write
 	return iommu_dma_rw(&pdev->dev, iova, buf, len, write);
 }
 
-void pci_for_each_dev(struct uvfio_world *w, void (*fn)(struct pci_dev *pdev, void *arg),
-		      void *arg)
+void pci_for_each_dev(struct uvfio_world *w, void (*fn)(struct pci_dev *pdev, void *arg), void *arg)
 {
 	struct pci_dev **devs;
 	struct device *dev;

@@ -42,8 +42,8 @@ static bool vfio_iommu_driver_allowed(struct vfio_container *container,
 	return !container->noiommu;
 }
 
-static long vfio_container_ioctl_check_extension(struct vfio_container *container,
-						 struct task *t, unsigned long arg)
+static long vfio_container_ioctl_check_extension(struct vfio_container *container, struct task *t,
+						 unsigned long arg)
 {
 	struct vfio *vfio = container->vfio;
 	struct vfio_iommu_driver *driver;
@@ -130,8 +130,7 @@ static long vfio_ioctl_set_iommu(struct vfio_container *container, struct task *
 	return ret;
 }
 
-static long vfio_fops_unl_ioctl(struct file *f, struct task *t, unsigned int cmd,
-				unsigned long arg)
+static long vfio_fops_unl_ioctl(struct file *f, struct task *t, unsigned int cmd, unsigned long arg)
 {
 	struct vfio_container *container = f->private_data;
 	struct vfio_iommu_driver *driver;
@@ -300,8 +299,8 @@ int vfio_dma_rw(struct vfio_device *vdev, u64 iova, void *buf, size_t len, bool 
 	if (container) {
 		down_read(&container->group_lock);
 		if (container->iommu_driver && container->iommu_driver->ops->dma_rw)
-			ret = container->iommu_driver->ops->dma_rw(container->iommu_data, iova,
-								   buf, len, write);
+			ret = container->iommu_driver->ops->dma_rw(container->iommu_data, iova, buf,
+								   len, write);
 		up_read(&container->group_lock);
 	}
 	mutex_unlock(&vdev->group->group_lock);

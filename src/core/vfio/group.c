@@ -20,7 +20,6 @@
 
 #define PAGE_SIZE 4096
 
-
 static const struct file_operations vfio_group_fops;
 static const struct file_operations vfio_device_fops;
 
@@ -366,8 +365,7 @@ err_unlock_group:
 	return ret;
 }
 
-static int vfio_group_ioctl_get_status(struct vfio_group *group, struct task *t,
-				       unsigned long arg)
+static int vfio_group_ioctl_get_status(struct vfio_group *group, struct task *t, unsigned long arg)
 {
 	size_t minsz = offsetofend(struct vfio_group_status, flags);
 	struct vfio_group_status status;

@@ -99,7 +99,8 @@ struct vfio_device_ops {
 	void (*close_device)(struct vfio_device *vdev);
 	ssize_t (*read)(struct vfio_device *vdev, char *buf, size_t count, s64 *ppos);
 	ssize_t (*write)(struct vfio_device *vdev, const char *buf, size_t count, s64 *ppos);
-	long (*ioctl)(struct vfio_device *vdev, struct task *t, unsigned int cmd, unsigned long arg);
+	long (*ioctl)(struct vfio_device *vdev, struct task *t, unsigned int cmd,
+		      unsigned long arg);
 	int (*mmap)(struct vfio_device *vdev, u64 offset, u64 len, u32 prot, u32 flags,
 		    struct mmap_desc *out);
 	void (*request)(struct vfio_device *vdev, unsigned int count);
@@ -188,8 +189,7 @@ int vfio_register_emulated_iommu_dev(struct vfio_device *vdev);
 void vfio_unregister_group_dev(struct vfio_device *vdev);
 int vfio_assign_device_set(struct vfio_device *vdev, void *set_id);
 unsigned int vfio_device_set_open_count(struct vfio_device_set *dev_set);
-struct vfio_device *vfio_find_device_in_devset(struct vfio_device_set *dev_set,
-					       struct device *dev);
+struct vfio_device *vfio_find_device_in_devset(struct vfio_device_set *dev_set, struct device *dev);
 
 /* Capability chain builder for INFO ioctls (vfio_info_cap_add / shift). */
 struct vfio_info_cap {

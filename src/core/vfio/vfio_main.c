@@ -149,8 +149,7 @@ unsigned int vfio_device_set_open_count(struct vfio_device_set *dev_set)
 	return open_count;
 }
 
-struct vfio_device *vfio_find_device_in_devset(struct vfio_device_set *dev_set,
-					       struct device *dev)
+struct vfio_device *vfio_find_device_in_devset(struct vfio_device_set *dev_set, struct device *dev)
 {
 	struct vfio_device *cur;
 
@@ -219,7 +218,6 @@ void vfio_put_device(struct vfio_device *vdev)
 {
 	kref_put(&vdev->kref, vfio_device_release);
 }
-
 
 static int __vfio_register_dev(struct vfio_device *vdev, enum vfio_group_type type)
 {
@@ -393,8 +391,7 @@ static struct vfio_device *vfio_df_device(struct file *f)
 }
 
 /* VFIO_DEVICE_FEATURE: the core's validation; no feature is implemented by uvfio yet. */
-static long vfio_ioctl_device_feature(struct vfio_device *vdev, struct task *t,
-				      unsigned long arg)
+static long vfio_ioctl_device_feature(struct vfio_device *vdev, struct task *t, unsigned long arg)
 {
 	size_t minsz = offsetofend(struct vfio_device_feature, flags);
 	struct vfio_device_feature feature;

@@ -82,8 +82,8 @@ static int vfio_pci_core_open_device(struct vfio_device *core_vdev)
 	}
 	if (pdev->msix_cap) {
 		u32 table = pci_read_config(pdev, (unsigned int)pdev->msix_cap + PCI_MSIX_TABLE, 4);
-		u16 flags = (u16)pci_read_config(pdev, (unsigned int)pdev->msix_cap + PCI_MSIX_FLAGS,
-						 2);
+		u16 flags = (u16)pci_read_config(pdev,
+						 (unsigned int)pdev->msix_cap + PCI_MSIX_FLAGS, 2);
 
 		vdev->msix_bar = table & PCI_MSIX_TABLE_BIR;
 		vdev->msix_offset = table & PCI_MSIX_TABLE_OFFSET;
@@ -160,8 +160,8 @@ static int vfio_pci_get_irq_count(struct vfio_pci_core_device *vdev, unsigned in
 		return pci_read_config(pdev, PCI_INTERRUPT_PIN, 1) ? 1 : 0;
 	case VFIO_PCI_MSI_IRQ_INDEX:
 		if (pdev->msi_cap) {
-			u16 flags = (u16)pci_read_config(pdev,
-							 (unsigned int)pdev->msi_cap + PCI_MSI_FLAGS, 2);
+			u16 flags = (u16)pci_read_config(
+				pdev, (unsigned int)pdev->msi_cap + PCI_MSI_FLAGS, 2);
 
 			return 1 << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
 		}
@@ -387,8 +387,8 @@ static struct pci_dev *vfio_pci_dev_set_resettable(struct vfio_device_set *dev_s
 	return pdev;
 }
 
-static int vfio_pci_ioctl_get_pci_hot_reset_info(struct vfio_pci_core_device *vdev,
-						 struct task *t, unsigned long arg)
+static int vfio_pci_ioctl_get_pci_hot_reset_info(struct vfio_pci_core_device *vdev, struct task *t,
+						 unsigned long arg)
 {
 	size_t minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
 	struct vfio_pci_dependent_device *devices;
@@ -576,8 +576,8 @@ static long vfio_pci_core_ioctl(struct vfio_device *core_vdev, struct task *t, u
 	}
 }
 
-static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, char *buf, size_t count,
-			   s64 *ppos, bool iswrite)
+static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, char *buf, size_t count, s64 *ppos,
+			   bool iswrite)
 {
 	u64 index = VFIO_PCI_OFFSET_TO_INDEX((u64)*ppos);
 
@@ -599,8 +599,7 @@ static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, char *buf, size_t 
 	}
 }
 
-static ssize_t vfio_pci_core_read(struct vfio_device *core_vdev, char *buf, size_t count,
-				  s64 *ppos)
+static ssize_t vfio_pci_core_read(struct vfio_device *core_vdev, char *buf, size_t count, s64 *ppos)
 {
 	return vfio_pci_rw(to_vfio_pci(core_vdev), buf, count, ppos, false);
 }
