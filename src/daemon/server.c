@@ -25,30 +25,7 @@ struct bootstrap {
 
 static int bootstrap_reply(int fd, s32 result, int pass_fd)
 {
-	struct uvfio_msg_hdr hdr = {
-		.magic = UVFIO_PROTO_MAGIC,
-		.version = UVFIO_PROTO_VERSION,
-		.type = UVFIO_MSG_OPEN,
-		.len = 0,
-		.result = result,
-	};
-	struct iovec iov = { &hdr, sizeof(hdr) };
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (pass_fd >= 0) {
-		struct cmsghdr *cmsg;
-
-		memset(cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
-	}
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(hdr) ? 0 : -EPIPE;
+	return send_reply(fd, UVFIO_MSG_OPEN, result, NULL, 0, pass_fd);
 }
 
 static void bootstrap_serve(struct uvfiod *d, int fd)

@@ -94,7 +94,7 @@ static int recv_full(int fd, void *buf, size_t len, struct ucred *cred)
 }
 
 /* Sends header + body (+ one descriptor). */
-static int send_reply(int fd, u16 type, s32 result, const void *body, size_t len, int pass_fd)
+int send_reply(int fd, u16 type, s32 result, const void *body, size_t len, int pass_fd)
 {
 	struct uvfio_msg_hdr hdr = {
 		.magic = UVFIO_PROTO_MAGIC,

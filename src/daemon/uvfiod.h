@@ -80,6 +80,8 @@ struct remote_call {
 /* session.c */
 int session_start(struct uvfiod *d, struct file *file, pid_t opener, int *client_fd);
 struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino);
+/* A reply (header, body, optionally one descriptor with SCM_RIGHTS): 0 or -EPIPE. */
+int send_reply(int fd, u16 type, s32 result, const void *body, size_t len, int pass_fd);
 /* One line per open file: what it is and who opened it. */
 void sessions_describe(struct uvfiod *d, FILE *out);
 void sessions_shutdown(struct uvfiod *d);
