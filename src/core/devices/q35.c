@@ -62,8 +62,11 @@ static const char *const q35_host_config[] = {
 
 PLAIN_OPS(q35_host_ops, "q35-host");
 
-static int q35_host_init(struct pci_dev *pdev, const struct model_param *params,
-			 unsigned int nparams, char *err, size_t errlen)
+/* A function with no parameters, no BARs and no register behaviour: its config image. */
+static int plain_function_init(struct pci_dev *pdev, const struct model_param *params,
+			       unsigned int nparams, char *err, size_t errlen,
+			       const char *const *config, size_t nlines,
+			       const struct pci_dev_model_ops *ops)
 {
 	static const char *const known[] = { NULL };
 	int ret = model_check_params(params, nparams, known, err, errlen);
@@ -71,11 +74,18 @@ static int q35_host_init(struct pci_dev *pdev, const struct model_param *params,
 	if (ret)
 		return ret;
 	pdev->cfg_size = PCI_CFG_SPACE_SIZE;
-	model_load_config(pdev, q35_host_config, ARRAY_SIZE(q35_host_config));
+	model_load_config(pdev, config, nlines);
 	model_init_masks(pdev);
 	pdev->irq = 0;
-	pdev->model = &q35_host_ops;
+	pdev->model = ops;
 	return 0;
+}
+
+static int q35_host_init(struct pci_dev *pdev, const struct model_param *params,
+			 unsigned int nparams, char *err, size_t errlen)
+{
+	return plain_function_init(pdev, params, nparams, err, errlen, q35_host_config,
+				   ARRAY_SIZE(q35_host_config), &q35_host_ops);
 }
 
 const struct pci_model q35_host_model = {
@@ -101,17 +111,8 @@ PLAIN_OPS(ich9_lpc_ops, "ich9-lpc");
 static int ich9_lpc_init(struct pci_dev *pdev, const struct model_param *params,
 			 unsigned int nparams, char *err, size_t errlen)
 {
-	static const char *const known[] = { NULL };
-	int ret = model_check_params(params, nparams, known, err, errlen);
-
-	if (ret)
-		return ret;
-	pdev->cfg_size = PCI_CFG_SPACE_SIZE;
-	model_load_config(pdev, ich9_lpc_config, ARRAY_SIZE(ich9_lpc_config));
-	model_init_masks(pdev);
-	pdev->irq = 0;
-	pdev->model = &ich9_lpc_ops;
-	return 0;
+	return plain_function_init(pdev, params, nparams, err, errlen, ich9_lpc_config,
+				   ARRAY_SIZE(ich9_lpc_config), &ich9_lpc_ops);
 }
 
 const struct pci_model ich9_lpc_model = {
