@@ -148,7 +148,7 @@ bool shim_fd_is_uvfio(int fd)
 	return shim_file_get(fd, &f);
 }
 
-void shim_file_lock(const struct shim_file *f, sigset_t *saved)
+static void shim_file_lock(const struct shim_file *f, sigset_t *saved)
 {
 	sigset_t all;
 
@@ -157,7 +157,7 @@ void shim_file_lock(const struct shim_file *f, sigset_t *saved)
 	pthread_mutex_lock(&fds.file_lock[inode_hash(f->dev, f->ino) % FILE_LOCKS]);
 }
 
-void shim_file_unlock(const struct shim_file *f, const sigset_t *saved)
+static void shim_file_unlock(const struct shim_file *f, const sigset_t *saved)
 {
 	pthread_mutex_unlock(&fds.file_lock[inode_hash(f->dev, f->ino) % FILE_LOCKS]);
 	pthread_sigmask(SIG_SETMASK, saved, NULL);
@@ -397,7 +397,17 @@ err_close_fd:
 
 int shim_call(const struct shim_file *f, struct shim_msg *m)
 {
-	return sock_call(f->fd, m);
+	sigset_t saved;
+	int ret;
+
+	shim_file_lock(f, &saved);
+	ret = sock_call(f->fd, m);
+	shim_file_unlock(f, &saved);
+	if (!ret && !m->accept_fd && m->fd >= 0) {
+		close(m->fd);
+		m->fd = -1;
+	}
+	return ret;
 }
 
 /* ---------------------------------------------------------------------------
@@ -587,21 +597,19 @@ static int file_ioctl(const struct shim_file *f, unsigned int cmd, unsigned long
 	struct iovec iov[2] = { { &req, sizeof(req) } };
 	struct shim_msg m = {
 		.type = UVFIO_MSG_IOCTL,
+		.accept_fd = true, /* GET_DEVICE_FD */
 		.req = iov,
 		.nreq = 2,
 		.recv_flags = MSG_CMSG_CLOEXEC, /* device fds are O_CLOEXEC */
 	};
 	struct uvfio_ioctl_rep rep;
 	void *payload;
-	sigset_t saved;
 	int ret;
 
 	req.payload_len = (uint32_t)ioctl_payload(cmd, arg, &payload);
 	iov[1] = (struct iovec){ payload, req.payload_len };
 
-	shim_file_lock(f, &saved);
 	ret = shim_call(f, &m);
-	shim_file_unlock(f, &saved);
 	free(payload);
 	if (ret)
 		return ret;
@@ -649,18 +657,13 @@ ssize_t shim_file_rw(const struct shim_file *f, bool write, void *buf, size_t le
 		.rep_size = write ? 0 : len,
 	};
 	char none[1];
-	sigset_t saved;
 	int ret;
 
 	if (len > UVFIO_RW_CHUNK)
 		return -EINVAL;
 	if (write)
 		m.rep = none;
-	shim_file_lock(f, &saved);
 	ret = shim_call(f, &m);
-	shim_file_unlock(f, &saved);
-	if (m.fd >= 0)
-		close(m.fd);
 	if (ret)
 		return ret;
 	if (m.result > (int64_t)len || (!write && m.result >= 0 && m.rep_len != (size_t)m.result))
@@ -771,14 +774,9 @@ static off_t file_lseek(const struct shim_file *f, off_t offset, int whence)
 		.rep = &rep,
 		.rep_size = sizeof(rep),
 	};
-	sigset_t saved;
 	int ret;
 
-	shim_file_lock(f, &saved);
 	ret = shim_call(f, &m);
-	shim_file_unlock(f, &saved);
-	if (m.fd >= 0)
-		close(m.fd);
 	if (ret)
 		return ret;
 	if (m.result < 0)
@@ -796,14 +794,9 @@ static int file_fstat(const struct shim_file *f, struct stat *st)
 		.rep = &rep,
 		.rep_size = sizeof(rep),
 	};
-	sigset_t saved;
 	int ret;
 
-	shim_file_lock(f, &saved);
 	ret = shim_call(f, &m);
-	shim_file_unlock(f, &saved);
-	if (m.fd >= 0)
-		close(m.fd);
 	if (ret)
 		return ret;
 	if (m.result < 0)

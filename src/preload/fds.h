@@ -33,8 +33,8 @@ struct shim_file {
 bool shim_file_get(int fd, struct shim_file *f);
 
 /*
- * One request/reply conversation. The caller holds the file's lock
- * (shim_file_lock()). The reply body goes into rep (rep_size bytes) if rep is
+ * One request/reply conversation, serialized with the file's other
+ * conversations (shim_call takes the file's lock). The reply body goes into rep (rep_size bytes) if rep is
  * set, or into a malloc()ed buffer returned in rep otherwise (the caller
  * frees it); the signal-context caller always passes its own buffer.
  */
@@ -45,6 +45,7 @@ struct shim_msg {
 	void *rep;
 	size_t rep_size;
 	int recv_flags; /* MSG_CMSG_CLOEXEC for descriptors that must be close-on-exec */
+	bool accept_fd; /* the reply may carry a descriptor; otherwise one is closed */
 
 	/* out */
 	size_t rep_len;
@@ -52,18 +53,15 @@ struct shim_msg {
 	int fd; /* a descriptor that came with the reply, or -1 */
 };
 
-/* 0 on a well-formed exchange (result then says how the call went), -EIO otherwise. */
-int shim_call(const struct shim_file *f, struct shim_msg *m);
-
 /*
- * Serialize conversations on one open file and keep signals out of them: a
- * handler that runs mid-conversation could start its own on the same stream.
- * Async-signal-safe enough for the trap handler (a fault never happens while
- * the faulting thread holds a file lock: the shim touches caller memory only
- * through process_vm_*).
+ * 0 on a well-formed exchange (result then says how the call went), -EIO
+ * otherwise. Conversations on one open file are serialized and signals are
+ * kept out of them (a handler running mid-conversation could start its own on
+ * the same stream); async-signal-safe enough for the trap handler, since a
+ * fault never happens while the faulting thread holds a file lock (the shim
+ * touches caller memory only through process_vm_*).
  */
-void shim_file_lock(const struct shim_file *f, sigset_t *saved);
-void shim_file_unlock(const struct shim_file *f, const sigset_t *saved);
+int shim_call(const struct shim_file *f, struct shim_msg *m);
 
 /*
  * Device reads and writes: offset -1 uses the file position. buf is the shim's

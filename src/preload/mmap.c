@@ -400,6 +400,7 @@ static void *dev_mmap(const struct shim_file *f, void *addr, size_t len, int pro
 		.req = &iov,
 		.nreq = 1,
 		.recv_flags = MSG_CMSG_CLOEXEC,
+		.accept_fd = true, /* the memfd */
 	};
 	bool fixed = flags & MAP_FIXED;
 	struct uvfio_mmap_rep rep;
@@ -407,7 +408,6 @@ static void *dev_mmap(const struct shim_file *f, void *addr, size_t len, int pro
 	bool any_trapped = false, any_mem = false;
 	size_t npages;
 	uintptr_t base = 0;
-	sigset_t saved;
 	int saved_errno = errno;
 	int ret;
 
@@ -419,9 +419,7 @@ static void *dev_mmap(const struct shim_file *f, void *addr, size_t len, int pro
 	npages = len / page;
 	req.len = len;
 
-	shim_file_lock(f, &saved);
 	ret = shim_call(f, &m);
-	shim_file_unlock(f, &saved);
 	if (ret)
 		return (void *)shim_ret(ret);
 	if (m.result < 0) {
