@@ -17,6 +17,10 @@ typedef uint64_t u64;
 typedef int32_t s32;
 typedef int64_t s64;
 
+/* The kernel's page size on x86-64: the unit of mappings, sysfs buffers and BAR mmaps. */
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1ull << PAGE_SHIFT)
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))

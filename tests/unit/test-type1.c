@@ -159,9 +159,13 @@ static struct iommu_group *iommu_group_of_one(struct uvfio_world *w, struct pci_
 	return group;
 }
 
+/* The backend only reaches the caller's memory: no descriptor operations needed. */
+static const struct task_ops fix_task_ops;
+
 static void fix_init_type(struct fix *f, unsigned long type, bool attach)
 {
 	memset(f, 0, sizeof(*f));
+	f->task.ops = &fix_task_ops;
 	f->w = world_new();
 	f->ops = &vfio_iommu_driver_ops_type1;
 	f->task.mm = self_mm_new();

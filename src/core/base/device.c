@@ -20,7 +20,6 @@
 
 #include "base/device.h"
 
-#define PAGE_SIZE 4096
 #ifndef EPROBE_DEFER
 #define EPROBE_DEFER 517 /* kernel-internal */
 #endif

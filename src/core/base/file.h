@@ -95,14 +95,14 @@ struct task {
 
 static inline int copy_from_user(struct task *t, void *dst, unsigned long src, size_t n)
 {
-	if (t->ops && t->ops->copy_from_user)
+	if (t->ops->copy_from_user)
 		return t->ops->copy_from_user(t, dst, src, n);
 	return mm_access(t->mm, src, dst, n, false);
 }
 
 static inline int copy_to_user(struct task *t, unsigned long dst, const void *src, size_t n)
 {
-	if (t->ops && t->ops->copy_to_user)
+	if (t->ops->copy_to_user)
 		return t->ops->copy_to_user(t, dst, src, n);
 	return mm_access(t->mm, dst, (void *)src, n, true);
 }

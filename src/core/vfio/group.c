@@ -18,7 +18,6 @@
 #include "vfio/vfio.h"
 #include "world.h"
 
-#define PAGE_SIZE 4096
 
 static const struct file_operations vfio_group_fops;
 static const struct file_operations vfio_device_fops;

@@ -42,8 +42,6 @@
 #include "vfio/vfio.h"
 #include "world.h"
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ull << PAGE_SHIFT)
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 
 /* Device-side permissions of a mapping (include/linux/iommu.h). */

@@ -299,12 +299,9 @@ struct vfio_info_cap_header *vfio_info_cap_add(struct vfio_info_cap *caps, size_
 	header->next = 0;
 	/* Link it at the end of the chain (next is an offset within caps->buf for now). */
 	if (old) {
-		size_t off = 0;
-
 		for (tmp = (struct vfio_info_cap_header *)buf; tmp->next;
 		     tmp = (struct vfio_info_cap_header *)(buf + tmp->next))
-			off = tmp->next;
-		(void)off;
+			;
 		tmp->next = (u32)old;
 	}
 	caps->size = old + size;

@@ -15,7 +15,6 @@
 #include "vfio/pci/vfio_pci_priv.h"
 #include "world.h"
 
-#define PAGE_SIZE 4096
 
 /* pci_intx_mask_supported(): the DisINTx bit is writable. */
 static bool pci_intx_mask_supported(struct pci_dev *pdev)
