@@ -27,6 +27,7 @@
 
 #include "base/devfs.h"
 #include "base/file.h"
+#include "kvm/kvm.h"
 #include "shared/procmaps.h"
 #include "uvfio/uvfio.h"
 #include "vfio/vfio.h"
@@ -332,4 +333,34 @@ ssize_t uvfio_write(struct uvfio_proc *p, int fd, const void *buf, size_t count)
 off_t uvfio_lseek(struct uvfio_proc *p, int fd, off_t offset, int whence)
 {
 	return PROC_FILE_CALL(p, fd, vfs_llseek(f, offset, whence));
+}
+
+int uvfio_kvm_create_vm(struct uvfio_proc *p)
+{
+	struct file *f;
+	int ret = kvm_dev_ioctl_create_vm(p->world, &f);
+
+	if (ret)
+		return ret_errno(ret);
+	ret = proc_fd_install(&p->task, f);
+	if (ret < 0)
+		fput(f);
+	return ret_errno(ret);
+}
+
+int uvfio_kvm_info(struct uvfio_proc *p, int vmfd, struct uvfio_kvm_info *out)
+{
+	struct file *f = proc_fget(&p->task, vmfd);
+	struct kvm *kvm;
+	int ret = -EBADF;
+
+	if (IS_ERR(f))
+		return ret_errno(-EBADF);
+	kvm = kvm_from_vm_file(f);
+	if (kvm) {
+		kvm_vm_info(kvm, out);
+		ret = 0;
+	}
+	fput(f);
+	return ret_errno(ret);
 }

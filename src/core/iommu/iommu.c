@@ -24,6 +24,7 @@
 
 #include "iommu/iommu.h"
 #include "pci/pci.h"
+#include "race.h"
 
 #define PCI_CLASS_BRIDGE_ISA 0x0601
 /* The flags pci_device_group() requires on every bridge between a device and the root. */
@@ -550,8 +551,9 @@ int iommu_device_use_default_domain(struct device *dev)
 	if (!group)
 		return 0;
 
+	world_race_point(group->iommu->world, "iommu_device_use_default_domain");
 	mutex_lock(&group->mutex);
-	if (group->owner_cnt) {
+	if (group->owner_cnt && !world_quirk(group->iommu->world, UVFIO_QUIRK_NO_DMA_OWNERSHIP)) {
 		if (group->domain != &group->iommu->default_domain || group->owner) {
 			ret = -EBUSY;
 			goto unlock;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "iommu/iommu.h"
+#include "race.h"
 #include "vfio/vfio.h"
 #include "world.h"
 
@@ -157,6 +158,7 @@ static void vfio_fops_release(struct file *f)
 {
 	struct vfio_container *container = f->private_data;
 
+	world_race_point(container->vfio->world, "vfio_container_release");
 	/* Attached groups keep the container alive; see vfio_group_detach_container(). */
 	vfio_container_put(container);
 }

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "iommu/iommu.h"
+#include "kvm/kvm.h"
+#include "race.h"
 #include "vfio/vfio.h"
 #include "world.h"
 
@@ -134,6 +136,12 @@ void vfio_device_remove_group(struct vfio_device *vdev)
 
 	if (group->type == VFIO_EMULATED_IOMMU || group->type == VFIO_NO_IOMMU)
 		iommu_group_remove_device(vdev->dev);
+	if (world_quirk(vfio->world, UVFIO_QUIRK_UNPUBLISH_AFTER_WAIT)) {
+		/* Pre-6.6: the device was findable until here, after the wait. */
+		mutex_lock(&group->device_lock);
+		list_del_init(&vdev->group_next);
+		mutex_unlock(&group->device_lock);
+	}
 
 	mutex_lock(&vfio->group_lock);
 	if (!refcount_dec_and_test(&group->drivers)) {
@@ -148,9 +156,20 @@ void vfio_device_remove_group(struct vfio_device *vdev)
 	iommu_group = group->iommu_group;
 	group->iommu_group = NULL;
 	mutex_unlock(&group->group_lock);
+	world_race_point(vfio->world, "vfio_device_remove_group.unpublished");
+	if (world_quirk(vfio->world, UVFIO_QUIRK_GROUP_PUT_UNDER_LOCK)) {
+		/* Seed 000's old order: a final put here re-takes vfio->group_lock. */
+		iommu_group_put(iommu_group);
+		vfio_group_put(group);
+		mutex_unlock(&vfio->group_lock);
+		return;
+	}
 	mutex_unlock(&vfio->group_lock);
 	iommu_group_put(iommu_group);
-	/* An open group file keeps the (orphaned) struct alive. */
+	/*
+	 * An open group file keeps the (orphaned) struct alive. This put may be
+	 * the last: the release takes vfio->group_lock, so no lock may be held.
+	 */
 	vfio_group_put(group);
 }
 
@@ -163,6 +182,9 @@ void vfio_device_group_register(struct vfio_device *vdev)
 
 void vfio_device_group_unregister(struct vfio_device *vdev)
 {
+	/* The old order unpublishes in vfio_device_remove_group(), after the wait. */
+	if (world_quirk(vdev->vfio->world, UVFIO_QUIRK_UNPUBLISH_AFTER_WAIT))
+		return;
 	mutex_lock(&vdev->group->device_lock);
 	list_del_init(&vdev->group_next);
 	mutex_unlock(&vdev->group->device_lock);
@@ -225,6 +247,30 @@ static struct file *vfio_device_group_unuse_iommu(struct vfio_device *vdev)
 	return group_file;
 }
 
+/* The VM a device uses while open (vfio_device_get_kvm_safe / vfio_device_put_kvm). */
+static void vfio_device_group_get_kvm_safe(struct vfio_device *vdev)
+{
+	struct vfio_group *group = vdev->group;
+
+	lockdep_assert_held(&vdev->dev_set->lock);
+	mutex_lock(&group->kvm_ref_lock);
+	if (group->kvm && kvm_get_kvm_safe(group->kvm))
+		vdev->kvm = group->kvm;
+	mutex_unlock(&group->kvm_ref_lock);
+}
+
+static void vfio_device_put_kvm(struct vfio_device *vdev)
+{
+	struct kvm *kvm = vdev->kvm;
+
+	lockdep_assert_held(&vdev->dev_set->lock);
+	if (!kvm)
+		return;
+	vdev->kvm = NULL;
+	/* May be the VM's last reference: it is destroyed here, under our locks. */
+	kvm_put_kvm(kvm);
+}
+
 static int vfio_df_open(struct vfio_device_file *df)
 {
 	struct vfio_device *vdev = df->device;
@@ -260,13 +306,22 @@ static struct file *vfio_df_close(struct vfio_device_file *df)
 
 	lockdep_assert_held(&vdev->dev_set->lock);
 	if (vdev->open_count == 1) {
+		bool old = world_quirk(vdev->vfio->world, UVFIO_QUIRK_CLOSE_TAKES_DEVICE_LOCK);
+
+		world_race_point(vdev->vfio->world, "vfio_df_close.last");
+		/* The old order: a reset with a blocking device_lock, held by an unbind. */
+		if (old)
+			device_lock(vdev->dev);
 		if (vdev->ops->close_device)
 			vdev->ops->close_device(vdev);
+		if (old)
+			device_unlock(vdev->dev);
 		group_file = vfio_device_group_unuse_iommu(vdev);
 	}
 	vdev->open_count--;
+	/* Still under group_lock and dev_set->lock, as 6.12 does: see kvm.h. */
 	if (!vdev->open_count)
-		vdev->kvm = NULL;
+		vfio_device_put_kvm(vdev);
 	return group_file;
 }
 
@@ -323,6 +378,7 @@ static int vfio_group_ioctl_get_device_fd(struct vfio_group *group, struct task 
 	free(name);
 	if (IS_ERR(vdev))
 		return (int)PTR_ERR(vdev);
+	world_race_point(group->vfio->world, "vfio_group_get_device_fd.found");
 
 	df = xzalloc(sizeof(*df));
 	df->device = vdev;
@@ -334,15 +390,16 @@ static int vfio_group_ioctl_get_device_fd(struct vfio_group *group, struct task 
 		goto err_unlock_group;
 	}
 	mutex_lock(&vdev->dev_set->lock);
-	if (vdev->open_count == 0) {
-		mutex_lock(&group->kvm_ref_lock);
-		vdev->kvm = group->kvm;
-		mutex_unlock(&group->kvm_ref_lock);
-	}
+	/*
+	 * Before the first open, take a reference on the VM the group is set to
+	 * (if any, and if it is not being destroyed); held until the last close.
+	 */
+	if (vdev->open_count == 0)
+		vfio_device_group_get_kvm_safe(vdev);
 	ret = vfio_df_open(df);
 	if (ret) {
 		if (vdev->open_count == 0)
-			vdev->kvm = NULL;
+			vfio_device_put_kvm(vdev);
 		mutex_unlock(&vdev->dev_set->lock);
 		goto err_unlock_group;
 	}
@@ -428,6 +485,7 @@ out_unlock:
 
 static int vfio_group_ioctl_unset_container(struct vfio_group *group)
 {
+	bool stale = world_quirk(group->vfio->world, UVFIO_QUIRK_UNSET_STALE_CHECK);
 	int ret = 0;
 
 	mutex_lock(&group->group_lock);
@@ -439,6 +497,16 @@ static int vfio_group_ioctl_unset_container(struct vfio_group *group)
 		ret = -EBUSY;
 		goto out_unlock;
 	}
+	if (stale) {
+		/* Pre-5.19: the check (a cmpxchg) and the detach were not one critical section. */
+		mutex_unlock(&group->group_lock);
+		world_race_point(group->vfio->world, "vfio_group_unset_container.detach");
+		mutex_lock(&group->group_lock);
+		if (group->container)
+			vfio_group_detach_container(group);
+		goto out_unlock;
+	}
+	world_race_point(group->vfio->world, "vfio_group_unset_container.detach");
 	vfio_group_detach_container(group);
 out_unlock:
 	mutex_unlock(&group->group_lock);
@@ -468,6 +536,7 @@ static void vfio_group_fops_release(struct file *f)
 {
 	struct vfio_group *group = f->private_data;
 
+	world_race_point(group->vfio->world, "vfio_group_fops_release");
 	mutex_lock(&group->group_lock);
 	/* Device files pin this file: no device of this group is open any more. */
 	if (group->container)
@@ -486,6 +555,56 @@ static const struct file_operations vfio_group_fops = {
 bool vfio_file_is_group(struct file *f)
 {
 	return f->f_op == &vfio_group_fops;
+}
+
+/* A file KVM may be told about: a group file or a device file (vfio_file_is_valid). */
+bool vfio_file_is_valid(struct file *f)
+{
+	return vfio_file_is_group(f) || vfio_device_from_file(f);
+}
+
+/*
+ * Whether every device behind f has IOMMU-enforced cache coherency. Our IOMMU
+ * is QEMU's VT-d without snoop control (type1 answers VFIO_DMA_CC_IOMMU with
+ * 0 for the same reason), so only a group with no device is.
+ */
+bool vfio_file_enforced_coherent(struct file *f)
+{
+	struct vfio_group *group;
+	bool ret;
+
+	if (!vfio_file_is_group(f))
+		return false;
+	group = f->private_data;
+	mutex_lock(&group->device_lock);
+	ret = list_empty(&group->device_list);
+	mutex_unlock(&group->device_lock);
+	return ret;
+}
+
+/*
+ * KVM tells a group which VM it belongs to (NULL: none). Called with KVM's
+ * locks held, so it takes only the leaf kvm_ref_lock (digest §6.4, D2); the
+ * device's first open takes its own VM reference from it. A device file of
+ * the group path has nothing to record.
+ */
+void vfio_file_set_kvm(struct file *f, struct kvm *kvm)
+{
+	struct vfio_group *group;
+	bool old;
+
+	if (!vfio_file_is_group(f))
+		return;
+	group = f->private_data;
+	old = world_quirk(group->vfio->world, UVFIO_QUIRK_KVM_VFIO_DESTROY);
+	/* Before the kvm_ref_lock fix this took group_lock (seed 004's chain ends here). */
+	if (old)
+		mutex_lock(&group->group_lock);
+	mutex_lock(&group->kvm_ref_lock);
+	group->kvm = kvm;
+	mutex_unlock(&group->kvm_ref_lock);
+	if (old)
+		mutex_unlock(&group->group_lock);
 }
 
 bool vfio_file_has_dev(struct file *f, struct vfio_device *vdev)
