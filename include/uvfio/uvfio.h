@@ -105,6 +105,54 @@ ssize_t uvfio_sysfs_pwrite(struct uvfio_world *w, const char *path, const void *
 			   long long off);
 
 /*
+ * Who writes a sysfs attribute: the kernel's `current` for the store. pid and
+ * comm name the writer in traces and in the kernel's messages ("task \"bash\"
+ * (1234) blocked until device is released"); interrupted(arg), if set, says
+ * whether a signal interrupted the writer (a FUSE INTERRUPT, a control client
+ * that went away): a blocked unbind or remove then logs it and keeps waiting,
+ * as the kernel does.
+ */
+struct uvfio_writer {
+	pid_t pid;
+	const char *comm;
+	int (*interrupted)(void *arg);
+	void *arg;
+};
+
+/* uvfio_sysfs_pwrite on behalf of who (NULL: the daemon itself). */
+ssize_t uvfio_sysfs_pwrite_as(struct uvfio_world *w, const struct uvfio_writer *who,
+			      const char *path, const void *buf, size_t len, long long off);
+
+/*
+ * Hot-plug. unplug takes the function (a bridge: with everything below it) out
+ * of the machine as an orderly hot-removal does (pci_stop_and_remove_bus_device:
+ * its driver is released, which for vfio-pci asks the user with REQ and waits
+ * until every device file is closed); rescans do not find it until plug puts it
+ * back and rescans its bus. 0 or a negative errno (-ENODEV: no such function;
+ * -EEXIST: plug of a function that is present).
+ */
+int uvfio_pci_unplug(struct uvfio_world *w, const char *bdf, const struct uvfio_writer *who);
+int uvfio_pci_plug(struct uvfio_world *w, const char *bdf);
+
+/*
+ * The VFIO device-request cadence: vfio_unregister_group_dev asks the user again
+ * every ms milliseconds (the kernel's 10 s by default; tests shorten it).
+ */
+void uvfio_world_set_request_interval(struct uvfio_world *w, unsigned int ms);
+
+/* A device unregistration waiting for its user (`uvfio tree`). */
+struct uvfio_blocked {
+	char dev[64]; /* "0000:00:03.0" */
+	pid_t writer_pid; /* who unbinds/removes (0: the daemon) */
+	char writer_comm[16];
+	unsigned int requests; /* REQ signals sent so far */
+	unsigned long long since_ms; /* how long it has waited */
+};
+
+/* Fills up to max entries; returns how many unregistrations wait. */
+int uvfio_world_blocked(struct uvfio_world *w, struct uvfio_blocked *out, int max);
+
+/*
  * An in-process caller: a process of its own with a descriptor table, whose
  * memory is this process's memory. Descriptor numbers are real, reserved
  * descriptors of this process, so they never collide with the caller's own

@@ -16,6 +16,7 @@
 #include "devices/models.h"
 #include "machine/machine.h"
 #include "uvfio/uvfio.h"
+#include "race.h"
 #include "world.h"
 
 struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name)
@@ -211,9 +212,12 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	}
 	err[0] = '\0';
 	snprintf(w->name, sizeof(w->name), "%s", m->name);
+	world_races_init(w);
 	w->loop = loop_new("uvfio-world");
+	mutex_init(&w->rescan_remove_lock, "pci_rescan_remove_lock");
 	mutex_init(&w->topology_lock, "world->topology_lock");
 	INIT_LIST_HEAD(&w->root_buses);
+	INIT_LIST_HEAD(&w->removed);
 	bus_init(&w->pci_bus, &pci_bus_type, w);
 	iommu_init(&w->iommu, w, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
@@ -314,6 +318,7 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	loop_flush(w->loop);
 	list_for_each_entry_safe(bus, n, &w->root_buses, node)
 		world_remove_bus(w, bus);
+	pci_removed_destroy(w);
 	for (unsigned int i = w->ndrivers; i-- > 0;) {
 		pci_unregister_driver(w->drivers[i]);
 		host_driver_free(w->drivers[i]);
@@ -323,6 +328,7 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	iommu_destroy(&w->iommu);
 	bus_destroy(&w->pci_bus);
 	mutex_destroy(&w->topology_lock);
+	race_registry_destroy(&w->races);
 	free(w);
 }
 

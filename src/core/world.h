@@ -10,6 +10,7 @@
 #include "iommu/iommu.h"
 #include "pci/pci.h"
 #include "shared/loop.h"
+#include "shared/race.h"
 #include "vfio/vfio.h"
 
 struct uvfio_machine;
@@ -17,8 +18,14 @@ struct uvfio_machine;
 struct uvfio_world {
 	struct loop *loop; /* device models' timers and DMA engines, virqfd */
 	struct bus pci_bus;
-	struct mutex topology_lock; /* root_buses and the bus tree */
+	/*
+	 * pci_rescan_remove_lock: one rescan or removal at a time, held across a
+	 * removal that waits for a VFIO user. Outer to device->lock.
+	 */
+	struct mutex rescan_remove_lock;
+	struct mutex topology_lock; /* root_buses, the bus tree and removed */
 	struct list_head root_buses; /* of pci_bus.node */
+	struct list_head removed; /* of pci_removed: functions off their bus (pci/hotplug.c) */
 	struct iommu iommu;
 	struct vfio vfio;
 	/* Host drivers and vfio-pci, registered at creation. */
@@ -28,12 +35,24 @@ struct uvfio_world {
 	/* Where trace events go (uvfio_world_set_trace); read without a lock after set. */
 	void (*trace)(void *arg, const char *line);
 	void *trace_arg;
+	/* Race points and old-ordering switches for tests (src/core/race.h, docs/races.md). */
+	struct race_registry races;
 };
 
 /* Emits one trace line (JSON object, no newline) if someone listens. */
 void world_trace(struct uvfio_world *w, const char *fmt, ...) __printf(2, 3);
 
 struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name);
+
+/*
+ * pci/hotplug.c: sysfs remove (pci_stop_and_remove_bus_device_locked; -ENODEV if
+ * a removal of pdev is already under way), rescans (of every bus; of pdev's
+ * bus), and the functions removed from their buses at world destruction.
+ */
+int pci_remove_function(struct uvfio_world *w, struct pci_dev *pdev, bool unplugged);
+void pci_rescan_all(struct uvfio_world *w);
+void pci_rescan_dev_bus(struct uvfio_world *w, struct pci_dev *pdev);
+void pci_removed_destroy(struct uvfio_world *w);
 
 /* Host drivers (src/core/pci/host_drivers.c) and vfio-pci (src/core/vfio/pci/vfio_pci.c). */
 struct pci_driver *e1000_host_driver_new(void);

@@ -10,16 +10,166 @@
  *   bind BDF DRIVER            echo BDF > /sys/bus/pci/drivers/DRIVER/bind
  *   unbind BDF                 echo BDF > its driver's unbind (may block)
  *   override BDF DRIVER|none   echo DRIVER > .../BDF/driver_override
+ *   unplug BDF                 hot-removal (a vfio-pci user is asked with REQ and
+ *                              waited for, as by unbind); plug brings it back
+ *   plug BDF                   put an unplugged function back and rescan its bus
+ *   kill-holder BDF            SIGKILL every process holding BDF's VFIO device file
  *   trace                      one JSON object a line per uAPI call and sysfs write
+ *
+ * A blocking verb (unbind, unplug) runs as the connected client: its pid and
+ * comm are the writer's, and the client going away is the writer's signal (the
+ * core logs it and keeps waiting; the operation completes when the holder lets
+ * go, and the reply goes nowhere).
  */
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "uvfio/uvfio.h"
 #include "uvfiod.h"
+#include "vfio/vfio.h"
+
+struct control_conn {
+	struct uvfiod *d;
+	int fd;
+	struct uvfio_writer who;
+	char comm[32];
+};
+
+/* The client hung up: what a signal is to a writer blocked in the kernel. */
+static int control_client_gone(void *arg)
+{
+	struct control_conn *c = arg;
+	struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+static void read_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+#define MAX_HOLDERS 32
+
+struct holder {
+	pid_t pid;
+	char comm[32];
+};
+
+/*
+ * The processes holding BDF's VFIO device file: every process with a
+ * descriptor on the client end of a device-file session (fork, dup and fd
+ * passing included), found in /proc; the opener when /proc says nothing.
+ */
+static int find_holders(struct uvfiod *d, const char *bdf, struct holder *out, int max)
+{
+	struct {
+		dev_t dev;
+		ino_t ino;
+		pid_t opener;
+	} ends[MAX_HOLDERS];
+	int nends = 0, n = 0;
+	struct session *s;
+	struct dirent *pe;
+	DIR *proc;
+
+	mutex_lock(&d->lock);
+	list_for_each_entry(s, &d->sessions, node) {
+		struct vfio_device *vdev = vfio_device_from_file(s->file);
+
+		if (vdev && !strcmp(dev_name(vdev->dev), bdf) && nends < MAX_HOLDERS) {
+			ends[nends].dev = s->peer_dev;
+			ends[nends].ino = s->peer_ino;
+			ends[nends].opener = s->opener;
+			nends++;
+		}
+	}
+	mutex_unlock(&d->lock);
+	if (!nends)
+		return 0;
+	proc = opendir("/proc");
+	while (proc && (pe = readdir(proc)) && n < max) {
+		char path[300];
+		struct dirent *fe;
+		pid_t pid = (pid_t)atoi(pe->d_name);
+		bool holds = false;
+		DIR *fds;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+		fds = opendir(path);
+		while (fds && !holds && (fe = readdir(fds))) {
+			struct stat st;
+
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/fd/%s", (int)pid, fe->d_name);
+			if (stat(path, &st))
+				continue;
+			for (int i = 0; i < nends; i++)
+				if (st.st_dev == ends[i].dev && st.st_ino == ends[i].ino)
+					holds = true;
+		}
+		if (fds)
+			closedir(fds);
+		if (holds) {
+			out[n].pid = pid;
+			read_comm(pid, out[n].comm, sizeof(out[n].comm));
+			n++;
+		}
+	}
+	if (proc)
+		closedir(proc);
+	for (int i = 0; i < nends && !n; i++) {
+		out[n].pid = ends[i].opener;
+		read_comm(ends[i].opener, out[n].comm, sizeof(out[n].comm));
+		n++;
+	}
+	return n;
+}
+
+/* Unbinds and removals waiting for a VFIO user, with who waits and who holds. */
+static void describe_blocked(struct uvfiod *d, FILE *out)
+{
+	struct uvfio_blocked b[16];
+	int n = uvfio_world_blocked(d->world, b, (int)ARRAY_SIZE(b));
+
+	if (!n)
+		return;
+	fprintf(out, "blocked\n");
+	for (int i = 0; i < n && i < (int)ARRAY_SIZE(b); i++) {
+		struct holder h[MAX_HOLDERS];
+		int nh = find_holders(d, b[i].dev, h, MAX_HOLDERS);
+
+		fprintf(out,
+			"  %s  unbind/unplug by \"%s\" (pid %d) waiting %llu.%01llu s, %u request%s\n",
+			b[i].dev, b[i].writer_comm, (int)b[i].writer_pid, b[i].since_ms / 1000,
+			(b[i].since_ms % 1000) / 100, b[i].requests, b[i].requests == 1 ? "" : "s");
+		for (int j = 0; j < nh; j++)
+			fprintf(out,
+				"    held by pid %d (%s): kill it or close its device file "
+				"(uvfio kill-holder %s)\n",
+				(int)h[j].pid, h[j].comm[0] ? h[j].comm : "?", b[i].dev);
+	}
+}
 
 static void reply_errno(FILE *out, const char *what, ssize_t ret)
 {
@@ -39,8 +189,10 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static void control_command(struct uvfiod *d, int fd, char *line, FILE *out)
+static void control_command(struct control_conn *c, char *line, FILE *out)
 {
+	struct uvfiod *d = c->d;
+	int fd = c->fd;
 	char *argv[4] = { 0 }, path[256];
 	int argc = 0;
 
@@ -60,9 +212,12 @@ static void control_command(struct uvfiod *d, int fd, char *line, FILE *out)
 		uvfio_world_print_tree(d->world, out);
 		fprintf(out, "open files\n");
 		sessions_describe(d, out);
+		describe_blocked(d, out);
 	} else if (!strcmp(argv[0], "bind") && argc == 3) {
 		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", argv[2]);
-		reply_errno(out, path, uvfio_sysfs_write(d->world, path, argv[1], strlen(argv[1])));
+		reply_errno(out, path,
+			    uvfio_sysfs_pwrite_as(d->world, &c->who, path, argv[1], strlen(argv[1]),
+						  0));
 	} else if (!strcmp(argv[0], "unbind") && argc == 2) {
 		char link[200];
 		ssize_t n;
@@ -76,25 +231,44 @@ static void control_command(struct uvfiod *d, int fd, char *line, FILE *out)
 		link[n] = '\0';
 		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind",
 			 strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
-		reply_errno(out, path, uvfio_sysfs_write(d->world, path, argv[1], strlen(argv[1])));
+		reply_errno(out, path,
+			    uvfio_sysfs_pwrite_as(d->world, &c->who, path, argv[1], strlen(argv[1]),
+						  0));
 	} else if (!strcmp(argv[0], "override") && argc == 3) {
 		const char *val = strcmp(argv[2], "none") ? argv[2] : "\n";
 
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", argv[1]);
-		reply_errno(out, path, uvfio_sysfs_write(d->world, path, val, strlen(val)));
+		reply_errno(out, path,
+			    uvfio_sysfs_pwrite_as(d->world, &c->who, path, val, strlen(val), 0));
+	} else if (!strcmp(argv[0], "unplug") && argc == 2) {
+		snprintf(path, sizeof(path), "unplug %s", argv[1]);
+		reply_errno(out, path, uvfio_pci_unplug(d->world, argv[1], &c->who));
+	} else if (!strcmp(argv[0], "plug") && argc == 2) {
+		snprintf(path, sizeof(path), "plug %s", argv[1]);
+		reply_errno(out, path, uvfio_pci_plug(d->world, argv[1]));
+	} else if (!strcmp(argv[0], "kill-holder") && argc == 2) {
+		struct holder h[MAX_HOLDERS];
+		int nh = find_holders(d, argv[1], h, MAX_HOLDERS);
+
+		if (!nh)
+			fprintf(out, "error: kill-holder %s: nobody holds its device file\n",
+				argv[1]);
+		for (int i = 0; i < nh; i++) {
+			int r = kill(h[i].pid, SIGKILL);
+
+			fprintf(out, "pid %d (%s): %s\n", (int)h[i].pid, h[i].comm,
+				r ? strerror(errno) : "killed");
+		}
 	} else if (!strcmp(argv[0], "trace") && argc == 1) {
 		fflush(out);
 		trace_add_listener(d, dup(fd));
 	} else {
-		fprintf(out, "error: unknown command '%s' (tree, bind, unbind, override, trace)\n",
+		fprintf(out,
+			"error: unknown command '%s' (tree, bind, unbind, override, unplug, plug, "
+			"kill-holder, trace)\n",
 			argv[0]);
 	}
 }
-
-struct control_conn {
-	struct uvfiod *d;
-	int fd;
-};
 
 static void *control_thread_one(void *arg)
 {
@@ -115,7 +289,7 @@ static void *control_thread_one(void *arg)
 	line[got] = '\0';
 	out = fdopen(dup(c->fd), "w");
 	if (out) {
-		control_command(c->d, c->fd, line, out);
+		control_command(c, line, out);
 		fclose(out);
 	}
 	close(c->fd);
@@ -147,6 +321,13 @@ static void *control_accept(void *arg)
 		c = xzalloc(sizeof(*c));
 		c->d = d;
 		c->fd = fd;
+		read_comm(cred.pid, c->comm, sizeof(c->comm));
+		c->who = (struct uvfio_writer){
+			.pid = cred.pid,
+			.comm = c->comm,
+			.interrupted = control_client_gone,
+			.arg = c,
+		};
 		/* Detached: an unbind may block for as long as a program holds the device. */
 		if (pthread_create(&thread, NULL, control_thread_one, c)) {
 			close(fd);

@@ -4,6 +4,15 @@
  * line, to every `uvfio trace` listening on the control socket. A listener
  * that cannot keep up (its socket buffer is full) or went away is dropped;
  * tracing never blocks a call.
+ *
+ * Every object has "op" first, then who ("pid") and what ("path", "dev",
+ * "file"), then "result" where the call returns one:
+ *   open, ioctl            uAPI calls (server.c, session.c)
+ *   sysfs_write            {"path","value","len","off","result"}
+ *   request, released      the ask/take of a VFIO device unregistration
+ *   unplug, plug           the control verbs
+ *   kmsg                   the kernel's messages {"level","dev","msg"}; these
+ *                          also go to the daemon's log (stderr) as dmesg shows them
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +33,28 @@ void trace_add_listener(struct uvfiod *d, int fd)
 	mutex_unlock(&d->trace_lock);
 }
 
+/* A kmsg event's "msg", unescaped, to the log: "uvfiod: vfio-pci 0000:00:03.0: ...". */
+static void trace_log_kmsg(const char *line)
+{
+	static const char key[] = "\"msg\":\"";
+	const char *p = strstr(line, key);
+	char msg[1024];
+	size_t o = 0;
+
+	if (!p)
+		return;
+	for (p += sizeof(key) - 1; *p && *p != '"' && o < sizeof(msg) - 1; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			msg[o++] = *p == 'n' ? '\n' : *p;
+		} else {
+			msg[o++] = *p;
+		}
+	}
+	msg[o] = '\0';
+	fprintf(stderr, "uvfiod: %s\n", msg);
+}
+
 void trace_line(void *arg, const char *line)
 {
 	struct uvfiod *d = arg;
@@ -31,6 +62,10 @@ void trace_line(void *arg, const char *line)
 	char buf[1200];
 	int n;
 
+	static const char kmsg[] = "{\"op\":\"kmsg\",";
+
+	if (!strncmp(line, kmsg, sizeof(kmsg) - 1))
+		trace_log_kmsg(line);
 	mutex_lock(&d->trace_lock);
 	if (!d->ntrace) {
 		mutex_unlock(&d->trace_lock);

@@ -498,13 +498,39 @@ static void uf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
-/* The whole buffer goes to the store; this may block for as long as the core does. */
+static int uf_req_interrupted(void *arg)
+{
+	return fuse_req_interrupted(arg);
+}
+
+/*
+ * The whole buffer goes to the store; this may block for as long as the core
+ * does. The writer is the process the kernel names in the request; a signal it
+ * gets reaches us as a FUSE INTERRUPT, which the core sees through interrupted().
+ */
 static void uf_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct uvfio_fuse *f = fuse_req_userdata(req);
 	struct fuse_file *ff = (struct fuse_file *)(uintptr_t)fi->fh;
-	ssize_t n = uvfio_sysfs_pwrite(f->w, ff->path, buf, size, off);
+	char comm[32] = "", path[64];
+	struct uvfio_writer who = {
+		.pid = fuse_req_ctx(req)->pid,
+		.comm = comm,
+		.interrupted = uf_req_interrupted,
+		.arg = req,
+	};
+	FILE *cf;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)who.pid);
+	cf = fopen(path, "re");
+	if (cf) {
+		if (fgets(comm, sizeof(comm), cf))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(cf);
+	}
+	n = uvfio_sysfs_pwrite_as(f->w, &who, ff->path, buf, size, off);
 
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);

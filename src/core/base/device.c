@@ -14,11 +14,14 @@
  * Probe errors are returned to bind/drivers_probe writers; during automatic
  * probing a failed probe lets the next driver try, as in the kernel.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/device.h"
+#include "uvfio/uvfio.h"
+#include "world.h"
 
 #ifndef EPROBE_DEFER
 #define EPROBE_DEFER 517 /* kernel-internal */
@@ -338,6 +341,10 @@ int device_add(struct device *dev)
 	struct bus *bus = dev->bus;
 	bool autoprobe;
 
+	/* A function found again by a rescan is a new device to the driver core. */
+	device_lock(dev);
+	dev->dead = false;
+	device_unlock(dev);
 	mutex_lock(&bus->lock);
 	list_add_tail(&dev->bus_node, &bus->devices);
 	dev->registered = true;
@@ -358,11 +365,16 @@ void device_del(struct device *dev)
 	dev->dead = true;
 	device_unlock(dev);
 	bus_notify(dev, BUS_NOTIFY_DEL_DEVICE);
-	device_release_driver(dev);
+	/*
+	 * bus_remove_device(): the device leaves the bus's list (and its sysfs
+	 * entries) before its driver is released, so a remove blocked in a VFIO
+	 * driver's remove() already finds no bind, drivers_probe or sysfs path.
+	 */
 	mutex_lock(&bus->lock);
 	list_del_init(&dev->bus_node);
 	dev->registered = false;
 	mutex_unlock(&bus->lock);
+	device_release_driver(dev);
 	bus_notify(dev, BUS_NOTIFY_REMOVED_DEVICE);
 	put_device(dev);
 }
@@ -542,4 +554,73 @@ ssize_t driver_override_show(struct device *dev, char *buf, size_t size)
 	n = snprintf(buf, size, "%s\n", dev->driver_override ? dev->driver_override : "(null)");
 	device_unlock(dev);
 	return n;
+}
+
+/* The writer of the sysfs store running on this thread (the store's `current`). */
+static _Thread_local const struct uvfio_writer *tls_writer;
+
+const struct uvfio_writer *current_writer(void)
+{
+	return tls_writer;
+}
+
+const struct uvfio_writer *set_current_writer(const struct uvfio_writer *w)
+{
+	const struct uvfio_writer *old = tls_writer;
+
+	tls_writer = w;
+	return old;
+}
+
+bool current_writer_interrupted(void)
+{
+	const struct uvfio_writer *w = tls_writer;
+
+	return w && w->interrupted && w->interrupted(w->arg);
+}
+
+void json_escape(char *out, size_t size, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	if (!size)
+		return;
+	for (size_t i = 0; i < len && o + 7 < size; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			o += (size_t)snprintf(out + o, size - o, "\\u%04x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o] = '\0';
+}
+
+void dev_printk(const char *level, const struct device *dev, const char *fmt, ...)
+{
+	char msg[512], line[640], esc[1024];
+	const char *who = dev->bus->type->name;
+	va_list ap;
+
+	/* dev_driver_string(): the bound driver's name, else the bus's. */
+	mutex_lock(&dev->bus->lock);
+	if (dev->driver)
+		who = dev->driver->name;
+	snprintf(line, sizeof(line), "%s %s: ", who, dev_name(dev));
+	mutex_unlock(&dev->bus->lock);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	strncat(line, msg, sizeof(line) - strlen(line) - 1);
+	json_escape(esc, sizeof(esc), line, strlen(line));
+	world_trace(dev->bus->world,
+		    "{\"op\":\"kmsg\",\"level\":\"%s\",\"dev\":\"%s\",\"msg\":\"%s\"}", level,
+		    dev_name(dev), esc);
 }

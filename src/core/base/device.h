@@ -164,4 +164,29 @@ ssize_t driver_override_show(struct device *dev, char *buf, size_t size);
 /* Copies the sysfs name written in buf[0..count) without its trailing newline. */
 int sysfs_name_from_buf(const char *buf, size_t count, char *out, size_t outsz);
 
+/*
+ * The kernel's log (dev_printk): "<driver or bus> <dev_name>: <message>", sent to
+ * the world's trace as {"op":"kmsg","level":...,"dev":...,"msg":...}. The front
+ * end's trace sink decides where else it goes (uvfiod: its log).
+ */
+void dev_printk(const char *level, const struct device *dev, const char *fmt, ...) __printf(3, 4);
+#define dev_warn(dev, ...) dev_printk("warn", dev, __VA_ARGS__)
+#define dev_notice(dev, ...) dev_printk("notice", dev, __VA_ARGS__)
+#define dev_info(dev, ...) dev_printk("info", dev, __VA_ARGS__)
+
+/*
+ * Who runs the sysfs write in progress on this thread: the kernel's `current`
+ * for a store (its pid and comm, and whether a signal interrupted it). Set by
+ * uvfio_sysfs_pwrite_as() around the store; NULL when the core calls a store
+ * itself (machine setup, tests).
+ */
+struct uvfio_writer;
+const struct uvfio_writer *current_writer(void);
+const struct uvfio_writer *set_current_writer(const struct uvfio_writer *w);
+/* Whether the current writer was interrupted (a FUSE INTERRUPT, a control client gone). */
+bool current_writer_interrupted(void);
+
+/* Escapes len bytes of s as the inside of a JSON string into out (always NUL-terminated). */
+void json_escape(char *out, size_t size, const char *s, size_t len);
+
 #endif /* UVFIO_CORE_BASE_DEVICE_H */

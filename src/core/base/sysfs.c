@@ -647,24 +647,72 @@ static ssize_t store_reset(struct sysfs_ctx *c, const char *buf, size_t count)
 	return ret < 0 ? ret : (ssize_t)count;
 }
 
+/* kstrtobool(): y/Y/t/T/1 or "on" is true, n/N/f/F/0 or "off" false. */
+static int kstrtobool(const char *s, bool *res)
+{
+	switch (s[0]) {
+	case 'y':
+	case 'Y':
+	case 't':
+	case 'T':
+	case '1':
+		*res = true;
+		return 0;
+	case 'n':
+	case 'N':
+	case 'f':
+	case 'F':
+	case '0':
+		*res = false;
+		return 0;
+	case 'o':
+	case 'O':
+		if (s[1] == 'n' || s[1] == 'N') {
+			*res = true;
+			return 0;
+		}
+		if (s[1] == 'f' || s[1] == 'F') {
+			*res = false;
+			return 0;
+		}
+		break;
+	}
+	return -EINVAL;
+}
+
 /*
- * rescan (bus and device): finds no new hardware in a static machine, and
- * pci_bus_add_devices() skips the functions already added, so it is a no-op.
+ * rescan: /sys/bus/pci/rescan scans every bus, a function's rescan its own bus
+ * (dev_rescan_store); functions removed through `remove` are found again.
  */
 static ssize_t store_rescan(struct sysfs_ctx *c, const char *buf, size_t count)
 {
-	char *end;
+	bool rescan;
 
-	strtoul(buf, &end, 0);
-	if (end == buf || (*end && *end != '\n'))
+	if (kstrtobool(buf, &rescan) < 0)
 		return -EINVAL;
+	if (rescan) {
+		if (c->pdev)
+			pci_rescan_dev_bus(c->w, c->pdev);
+		else
+			pci_rescan_all(c->w);
+	}
 	return (ssize_t)count;
 }
 
-/* Hot-removal of a function is not modelled yet (docs/sysfs.md). */
+/*
+ * remove_store: the function (with everything below it, for a bridge) leaves
+ * the bus; a vfio-pci function first waits for its user. A removal already
+ * under way wins (device_remove_file_self fails) and this one does nothing.
+ */
 static ssize_t store_remove(struct sysfs_ctx *c, const char *buf, size_t count)
 {
-	return -EOPNOTSUPP;
+	bool remove;
+
+	if (kstrtobool(buf, &remove) < 0)
+		return -EINVAL;
+	if (remove)
+		pci_remove_function(c->w, c->pdev, false);
+	return (ssize_t)count;
 }
 
 static int target_driver(struct sysfs_ctx *c, char *buf, size_t size)
@@ -1760,8 +1808,8 @@ int uvfio_sysfs_readdir(struct uvfio_world *w, const char *path, uvfio_sysfs_fil
 	return ret;
 }
 
-ssize_t uvfio_sysfs_pwrite(struct uvfio_world *w, const char *path, const void *buf, size_t len,
-			   long long off)
+static ssize_t sysfs_pwrite(struct uvfio_world *w, const char *path, const void *buf, size_t len,
+			    long long off)
 {
 	const struct sysfs_attr *a;
 	struct sysfs_node n;
@@ -1793,6 +1841,36 @@ ssize_t uvfio_sysfs_pwrite(struct uvfio_world *w, const char *path, const void *
 	}
 	node_put(&n);
 	return ret;
+}
+
+/*
+ * Every write is traced once it returns, with who wrote, the path, the bytes
+ * (at most 256, JSON-escaped) and the result (count or -errno):
+ * {"op":"sysfs_write","pid":1234,"path":"/sys/...","value":"0000:00:03.0\n","len":13,"result":13}
+ */
+ssize_t uvfio_sysfs_pwrite_as(struct uvfio_world *w, const struct uvfio_writer *who,
+			      const char *path, const void *buf, size_t len, long long off)
+{
+	const struct uvfio_writer *old = set_current_writer(who);
+	char epath[512], evalue[1600];
+	ssize_t ret = sysfs_pwrite(w, path, buf, len, off);
+
+	set_current_writer(old);
+	if (w->trace) {
+		json_escape(epath, sizeof(epath), path, strlen(path));
+		json_escape(evalue, sizeof(evalue), buf, min(len, (size_t)256));
+		world_trace(w,
+			    "{\"op\":\"sysfs_write\",\"pid\":%d,\"path\":\"%s\",\"value\":\"%s\","
+			    "\"len\":%zu,\"off\":%lld,\"result\":%zd}",
+			    who ? (int)who->pid : 0, epath, evalue, len, off, ret);
+	}
+	return ret;
+}
+
+ssize_t uvfio_sysfs_pwrite(struct uvfio_world *w, const char *path, const void *buf, size_t len,
+			   long long off)
+{
+	return uvfio_sysfs_pwrite_as(w, NULL, path, buf, len, off);
 }
 
 ssize_t uvfio_sysfs_write(struct uvfio_world *w, const char *path, const void *buf, size_t len)

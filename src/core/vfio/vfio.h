@@ -25,6 +25,7 @@
 #include "shared/mutex.h"
 
 struct iommu_group;
+struct kvm;
 struct vfio_container;
 struct vfio_device;
 struct vfio_group;
@@ -71,6 +72,8 @@ struct vfio {
 	struct mutex dev_set_lock; /* the dev_set list */
 	struct list_head dev_sets;
 	struct vfio_params params;
+	struct mutex unreg_lock; /* a leaf: unregistering */
+	struct list_head unregistering; /* of vfio_unreg: unregistrations waiting for users */
 };
 
 enum vfio_group_type {
@@ -128,7 +131,7 @@ struct vfio_device {
 	refcount_t refcount;
 	struct completion comp;
 	unsigned int open_count; /* protected by dev_set->lock */
-	void *kvm; /* captured at first open; protected by dev_set->lock */
+	struct kvm *kvm; /* referenced from first open to last close; under dev_set->lock */
 };
 
 /*
@@ -153,7 +156,7 @@ struct vfio_group {
 	struct list_head device_list; /* protected by device_lock */
 	struct list_head vfio_next; /* protected by vfio->group_lock */
 	struct mutex kvm_ref_lock;
-	void *kvm; /* protected by kvm_ref_lock */
+	struct kvm *kvm; /* set by KVM (vfio_file_set_kvm); protected by kvm_ref_lock */
 };
 
 /*
@@ -208,6 +211,10 @@ int vfio_set_irqs_validate_and_prepare(struct vfio_irq_set *hdr, int num_irqs, i
 
 /* Files. */
 bool vfio_file_is_group(struct file *f);
+/* The file interface VFIO gives KVM (kvm/vfio.c; digest §8.3). */
+bool vfio_file_is_valid(struct file *f);
+bool vfio_file_enforced_coherent(struct file *f);
+void vfio_file_set_kvm(struct file *f, struct kvm *kvm);
 /* True if the group file f contains vdev (hot-reset ownership proof). */
 bool vfio_file_has_dev(struct file *f, struct vfio_device *vdev);
 struct vfio_device *vfio_device_from_file(struct file *f);

@@ -9,14 +9,34 @@
  * unpublishes the device, drops the registration's own reference and then
  * asks the user to let go (the driver's request op: vfio-pci signals REQ)
  * until the last device file is closed. It never revokes an open file.
+ *
+ * The ask/take sequence is traced as it happens: {"op":"request"} at each ask,
+ * the driver's and the core's kernel messages ({"op":"kmsg"}), {"op":"released"}
+ * at the take. A waiting unregistration is listed in vfio->unregistering with
+ * its writer, for `uvfio tree`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "iommu/iommu.h"
+#include "race.h"
+#include "uvfio/uvfio.h"
 #include "vfio/vfio.h"
 #include "world.h"
+
+/* An unregistration waiting for the device's users; on the waiter's stack. */
+struct vfio_unreg {
+	struct list_head node; /* vfio->unregistering, protected by vfio->unreg_lock */
+	struct vfio_device *vdev;
+	pid_t writer_pid;
+	char writer_comm[16];
+	unsigned int requests;
+	u64 start_ns;
+};
+
+/* How often the interruptible wait looks at its writer (a signal ends it at once on Linux). */
+#define VFIO_UNREG_POLL_MS 50
 
 void vfio_init(struct vfio *vfio, struct uvfio_world *w)
 {
@@ -30,6 +50,8 @@ void vfio_init(struct vfio *vfio, struct uvfio_world *w)
 	INIT_LIST_HEAD(&vfio->iommu_drivers);
 	mutex_init(&vfio->dev_set_lock, "vfio.dev_set_lock");
 	INIT_LIST_HEAD(&vfio->dev_sets);
+	mutex_init(&vfio->unreg_lock, "vfio.unreg_lock");
+	INIT_LIST_HEAD(&vfio->unregistering);
 	vfio->params = (struct vfio_params){
 		.dma_entry_limit = 65535,
 		.allow_unsafe_interrupts = false,
@@ -53,6 +75,7 @@ void vfio_exit(struct vfio *vfio)
 	mutex_destroy(&vfio->device_ida_lock);
 	mutex_destroy(&vfio->iommu_drivers_lock);
 	mutex_destroy(&vfio->dev_set_lock);
+	mutex_destroy(&vfio->unreg_lock);
 }
 
 int vfio_register_iommu_driver(struct vfio *vfio, const struct vfio_iommu_driver_ops *ops)
@@ -256,23 +279,119 @@ bool vfio_device_try_get_registration(struct vfio_device *vdev)
 	return refcount_inc_not_zero(&vdev->refcount);
 }
 
+/*
+ * wait_for_completion_interruptible_timeout(): 1 when completed, 0 on timeout,
+ * -EINTR when the writer was interrupted first.
+ */
+static int vfio_wait_interruptible(struct vfio_device *vdev, unsigned int ms)
+{
+	u64 deadline = now_ns() + (u64)ms * 1000000ull;
+
+	for (;;) {
+		u64 now = now_ns();
+		long slice;
+
+		if (current_writer_interrupted())
+			return -EINTR;
+		if (now >= deadline)
+			return wait_for_completion_timeout_ms(&vdev->comp, 0);
+		slice = (long)min((deadline - now + 999999) / 1000000, (u64)VFIO_UNREG_POLL_MS);
+		if (wait_for_completion_timeout_ms(&vdev->comp, slice))
+			return 1;
+	}
+}
+
 void vfio_unregister_group_dev(struct vfio_device *vdev)
 {
+	const struct uvfio_writer *who = current_writer();
+	struct vfio *vfio = vdev->vfio;
+	struct uvfio_world *w = vfio->world;
+	struct vfio_unreg unreg = {
+		.vdev = vdev,
+		.writer_pid = who ? who->pid : 0,
+		.start_ns = now_ns(),
+	};
+	bool interrupted = false;
 	unsigned int i = 0;
-	bool done;
+	int rc;
 
+	snprintf(unreg.writer_comm, sizeof(unreg.writer_comm), "%s",
+		 who && who->comm ? who->comm : "uvfiod");
 	/* Unpublish first: no new GET_DEVICE_FD can find the device. */
 	vfio_device_group_unregister(vdev);
 	vfio_device_put_registration(vdev);
-	done = wait_for_completion_timeout_ms(&vdev->comp, 0);
-	while (!done) {
-		if (vdev->ops->request)
-			vdev->ops->request(vdev, i++);
-		done = wait_for_completion_timeout_ms(&vdev->comp,
-						      vdev->vfio->params.request_interval_ms);
+	rc = wait_for_completion_timeout_ms(&vdev->comp, 0);
+	if (!rc) {
+		mutex_lock(&vfio->unreg_lock);
+		list_add_tail(&unreg.node, &vfio->unregistering);
+		mutex_unlock(&vfio->unreg_lock);
 	}
+	while (rc <= 0) {
+		/* Ask: at once, then every request_interval_ms, until the last file closes. */
+		world_trace(w, "{\"op\":\"request\",\"dev\":\"%s\",\"count\":%u,\"pid\":%d}",
+			    dev_name(vdev->dev), i, (int)unreg.writer_pid);
+		mutex_lock(&vfio->unreg_lock);
+		unreg.requests = i + 1;
+		mutex_unlock(&vfio->unreg_lock);
+		world_race_point(w, "vfio_unregister_group_dev.request");
+		if (vdev->ops->request)
+			vdev->ops->request(vdev, i);
+		i++;
+		if (interrupted) {
+			rc = wait_for_completion_timeout_ms(&vdev->comp,
+							    vfio->params.request_interval_ms);
+		} else {
+			rc = vfio_wait_interruptible(vdev, vfio->params.request_interval_ms);
+			if (rc < 0) {
+				/* A signal does not abort the removal: wait uninterruptibly from now on. */
+				interrupted = true;
+				dev_warn(
+					vdev->dev,
+					"Device is currently in use, task \"%s\" (%d) blocked until device is released",
+					unreg.writer_comm, (int)unreg.writer_pid);
+			}
+		}
+	}
+	if (i) {
+		mutex_lock(&vfio->unreg_lock);
+		list_del(&unreg.node);
+		mutex_unlock(&vfio->unreg_lock);
+	}
+	/* Take: every device file is closed. */
+	world_trace(w, "{\"op\":\"released\",\"dev\":\"%s\",\"requests\":%u,\"ms\":%llu}",
+		    dev_name(vdev->dev), i,
+		    (unsigned long long)((now_ns() - unreg.start_ns) / 1000000));
 	/* Balances vfio_device_set_group() in registration. */
 	vfio_device_remove_group(vdev);
+}
+
+void uvfio_world_set_request_interval(struct uvfio_world *w, unsigned int ms)
+{
+	w->vfio.params.request_interval_ms = ms ? ms : 1;
+}
+
+int uvfio_world_blocked(struct uvfio_world *w, struct uvfio_blocked *out, int max)
+{
+	struct vfio *vfio = &w->vfio;
+	struct vfio_unreg *u;
+	u64 now = now_ns();
+	int n = 0;
+
+	mutex_lock(&vfio->unreg_lock);
+	list_for_each_entry(u, &vfio->unregistering, node) {
+		if (n < max) {
+			struct uvfio_blocked *b = &out[n];
+
+			snprintf(b->dev, sizeof(b->dev), "%s", dev_name(u->vdev->dev));
+			b->writer_pid = u->writer_pid;
+			snprintf(b->writer_comm, sizeof(b->writer_comm), "%s", u->writer_comm);
+			b->requests = u->requests;
+			b->since_ms = (now - u->start_ns) / 1000000;
+		}
+		n++;
+	}
+	mutex_unlock(&vfio->unreg_lock);
+	return n;
 }
 
 /*
