@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The wire protocol between libuvfio-preload.so (the shim, in a program's
- * process) and uvfiod (the daemon). Version 1.
+ * process) and uvfiod (the daemon). Version 2.
  *
  * One connection per open file: every open() of /dev/vfio/vfio or
  * /dev/vfio/N is a new UNIX stream connection to $UVFIO_SOCKET whose first
@@ -34,6 +34,14 @@
  * the shim applies to its memory before returning. Anything else goes through
  * process_vm_*. So the user's memory sees exactly the bytes the kernel would
  * write, and EFAULT where the kernel gives it.
+ *
+ * Zero-copy DMA: a VFIO_IOMMU_MAP_DMA whose vaddr range lies in a MAP_SHARED
+ * mapping of a file (a memfd, a hugetlbfs or tmpfs file) carries that file's
+ * descriptor and a struct uvfio_mem_backing. The daemon checks the claim
+ * against /proc/PID/maps and maps the same pages itself, so device DMA into
+ * the range is a plain copy with no process_vm_* call, and the mapping keeps
+ * those pages for its lifetime as the kernel's pinned pages do. Anything else
+ * (private anonymous memory) is reached through process_vm_* at DMA time.
  */
 #ifndef UVFIO_PROTO_H
 #define UVFIO_PROTO_H
@@ -41,7 +49,7 @@
 #include <stdint.h>
 
 #define UVFIO_PROTO_MAGIC 0x49465655u /* "UVFI" little-endian */
-#define UVFIO_PROTO_VERSION 1
+#define UVFIO_PROTO_VERSION 2
 #define UVFIO_MSG_MAX (1u << 20) /* bytes after the header, either direction */
 #define UVFIO_PATH_MAX 256
 #define UVFIO_MAX_WRITES 64 /* write records per reply */
@@ -49,7 +57,10 @@
 enum uvfio_msg_type {
 	/* shim → daemon on a new connection: struct uvfio_open_req + path. Reply: result 0 or -errno. */
 	UVFIO_MSG_OPEN = 1,
-	/* struct uvfio_ioctl_req + payload. Reply: struct uvfio_ioctl_rep + records (+ 1 fd). */
+	/*
+	 * struct uvfio_ioctl_req + payload (+ struct uvfio_mem_backing with 1 fd).
+	 * Reply: struct uvfio_ioctl_rep + records (+ 1 fd).
+	 */
 	UVFIO_MSG_IOCTL = 2,
 	/* struct uvfio_rw_req. Reply: result = bytes read or -errno, then those bytes. */
 	UVFIO_MSG_READ = 3,
@@ -80,6 +91,15 @@ struct uvfio_ioctl_req {
 	uint32_t cmd;
 	uint32_t payload_len; /* bytes of the caller's memory at arg that follow (may be 0) */
 	uint64_t arg; /* the ioctl argument, a value or the caller's address */
+	uint32_t nbacking; /* 0, or 1: a uvfio_mem_backing follows the payload, its fd attached */
+	uint32_t pad;
+};
+
+/* The caller's [vaddr, vaddr + len) is a MAP_SHARED mapping of the attached fd at offset. */
+struct uvfio_mem_backing {
+	uint64_t vaddr;
+	uint64_t len;
+	uint64_t offset;
 };
 
 /* A copy_to_user into the payload window: addr is the caller's address. */

@@ -102,6 +102,10 @@ int uvfiod_main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (pinned_pages_init()) {
+		fprintf(stderr, "uvfiod: cannot install the SIGBUS guard: %s\n", strerror(errno));
+		return 1;
+	}
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		fprintf(stderr, "uvfiod: %s: %s\n", dir, strerror(errno));

@@ -271,6 +271,7 @@ static const struct task_ops remote_task_ops = {
 	.fd_install = remote_fd_install,
 	.copy_from_user = remote_copy_from_user,
 	.copy_to_user = remote_copy_to_user,
+	.pin_user_pages = remote_pin_user_pages,
 };
 
 /* The caller's RLIMIT_MEMLOCK and effective capabilities, from /proc. */
@@ -309,6 +310,7 @@ int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_
 	memset(call, 0, sizeof(*call));
 	call->d = d;
 	call->out_fd = -1;
+	call->backing_fd = -1;
 	rmm = remote_mm_get(d, pid);
 	if (IS_ERR(rmm))
 		return (int)PTR_ERR(rmm);

@@ -53,13 +53,17 @@ struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino)
 	return f;
 }
 
-/* Reads exactly len bytes; the first read also collects the sender's credentials. */
-static int recv_full(int fd, void *buf, size_t len, struct ucred *cred)
+/*
+ * Reads exactly len bytes; the first read also collects the sender's
+ * credentials, and with passed set, one descriptor that rides with the
+ * request (*passed, else -1). Any other descriptor is closed.
+ */
+static int recv_full(int fd, void *buf, size_t len, struct ucred *cred, int *passed)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+		char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(4 * sizeof(int))];
 		struct iovec iov = { .iov_base = (char *)buf + done, .iov_len = len - done };
 		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 		struct cmsghdr *cmsg;
@@ -80,12 +84,19 @@ static int recv_full(int fd, void *buf, size_t len, struct ucred *cred)
 			    done == 0)
 				memcpy(cred, CMSG_DATA(cmsg), sizeof(*cred));
 			else if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
-				/* Descriptors nobody asked for: close them. */
-				int *fds = (int *)CMSG_DATA(cmsg);
+				/* Descriptors beyond the one expected: close them. */
 				size_t nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-				for (size_t i = 0; i < nfds; i++)
-					close(fds[i]);
+				for (size_t i = 0; i < nfds; i++) {
+					int got;
+
+					memcpy(&got, CMSG_DATA(cmsg) + i * sizeof(int),
+					       sizeof(got));
+					if (passed && *passed < 0)
+						*passed = got;
+					else
+						close(got);
+				}
 			}
 		}
 		done += (size_t)n;
@@ -146,10 +157,12 @@ int send_reply(int fd, u16 type, s32 result, const void *body, size_t len, int p
 	return 0;
 }
 
-static int handle_ioctl(struct session *s, struct remote_call *call, u8 *body, u32 len)
+/* passed: the descriptor that came with the request, or -1; the caller closes it. */
+static int handle_ioctl(struct session *s, struct remote_call *call, u8 *body, u32 len, int passed)
 {
 	struct uvfio_ioctl_req req;
 	struct uvfio_ioctl_rep rep = { 0 };
+	size_t backing_len;
 	u8 *out;
 	long ret;
 	int r;
@@ -157,8 +170,14 @@ static int handle_ioctl(struct session *s, struct remote_call *call, u8 *body, u
 	if (len < sizeof(req))
 		return send_reply(s->fd, UVFIO_MSG_IOCTL, -EPROTO, NULL, 0, -1);
 	memcpy(&req, body, sizeof(req));
-	if (req.payload_len != len - sizeof(req))
+	backing_len = req.nbacking * sizeof(struct uvfio_mem_backing);
+	if (req.nbacking > 1 || (req.nbacking == 1) != (passed >= 0) ||
+	    req.payload_len != len - sizeof(req) - backing_len)
 		return send_reply(s->fd, UVFIO_MSG_IOCTL, -EPROTO, NULL, 0, -1);
+	if (req.nbacking) {
+		memcpy(&call->backing, body + sizeof(req) + req.payload_len, sizeof(call->backing));
+		call->backing_fd = passed;
+	}
 	call->win_addr = req.arg;
 	call->win = req.payload_len ? body + sizeof(req) : NULL;
 	call->win_len = req.payload_len;
@@ -271,17 +290,19 @@ static int handle_mmap(struct session *s, u8 *body, u32 len)
 
 /* Runs one request; a negative return ends the session. */
 static int session_handle(struct session *s, const struct uvfio_msg_hdr *hdr, u8 *body,
-			  const struct ucred *cred)
+			  const struct ucred *cred, int passed)
 {
 	struct remote_call call;
 	int ret;
 
+	if (passed >= 0 && hdr->type != UVFIO_MSG_IOCTL)
+		return send_reply(s->fd, hdr->type, -EPROTO, NULL, 0, -1);
 	switch (hdr->type) {
 	case UVFIO_MSG_IOCTL:
 		ret = remote_call_init(&call, s->d, cred->pid, cred->uid);
 		if (ret)
 			return send_reply(s->fd, hdr->type, ret, NULL, 0, -1);
-		ret = handle_ioctl(s, &call, body, hdr->len);
+		ret = handle_ioctl(s, &call, body, hdr->len, passed);
 		remote_call_destroy(&call);
 		return ret;
 	case UVFIO_MSG_READ:
@@ -307,24 +328,34 @@ static void *session_thread(void *arg)
 		struct uvfio_msg_hdr hdr;
 		struct ucred cred = { .pid = 0 };
 		u8 *body = NULL;
+		int passed = -1;
 		int ret;
 
-		if (recv_full(s->fd, &hdr, sizeof(hdr), &cred))
+		if (recv_full(s->fd, &hdr, sizeof(hdr), &cred, &passed)) {
+			if (passed >= 0)
+				close(passed);
 			break;
+		}
 		if (hdr.magic != UVFIO_PROTO_MAGIC || hdr.version != UVFIO_PROTO_VERSION ||
 		    hdr.len > UVFIO_MSG_MAX || !cred.pid) {
 			/* Not our protocol: the stream cannot be trusted any further. */
 			send_reply(s->fd, hdr.type, -EPROTO, NULL, 0, -1);
+			if (passed >= 0)
+				close(passed);
 			break;
 		}
 		if (hdr.len) {
 			body = malloc(hdr.len);
-			if (!body || recv_full(s->fd, body, hdr.len, NULL)) {
+			if (!body || recv_full(s->fd, body, hdr.len, NULL, NULL)) {
 				free(body);
+				if (passed >= 0)
+					close(passed);
 				break;
 			}
 		}
-		ret = session_handle(s, &hdr, body, &cred);
+		ret = session_handle(s, &hdr, body, &cred, passed);
+		if (passed >= 0)
+			close(passed);
 		free(body);
 		if (ret)
 			break;

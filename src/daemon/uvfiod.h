@@ -9,6 +9,8 @@
  *   remote.c   the caller as a struct task: its memory (inline payload,
  *              else process_vm_*), its descriptors (pidfd_getfd), new
  *              descriptors (GET_DEVICE_FD) passed back in the reply
+ *   pinned.c   MAP_DMA ranges of shared file memory, mapped here too, so
+ *              device DMA into them is a plain copy
  *   main.c     options, the world, FUSE, signals, orderly shutdown
  *
  * Lock order: uvfiod->lock is a leaf (sessions list, mm cache); no core lock
@@ -75,6 +77,8 @@ struct remote_call {
 	size_t writes_len;
 	u32 nwrites;
 	int out_fd; /* a descriptor to pass back (GET_DEVICE_FD), or -1 */
+	int backing_fd; /* the file behind a MAP_DMA range (not owned), or -1 */
+	struct uvfio_mem_backing backing; /* what the caller says backing_fd backs */
 };
 
 /* session.c */
@@ -90,6 +94,11 @@ void sessions_shutdown(struct uvfiod *d);
 int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_t uid);
 void remote_call_destroy(struct remote_call *call);
 void remote_mms_destroy(struct uvfiod *d);
+
+/* pinned.c: MAP_DMA ranges backed by a file the caller shares (task_ops.pin_user_pages). */
+struct pinned_pages *remote_pin_user_pages(struct task *t, u64 vaddr, u64 len, bool write);
+/* Installs the SIGBUS guard that copies into shared pages rely on; once, at start. */
+int pinned_pages_init(void);
 
 /* trace.c */
 void trace_line(void *arg, const char *line);

@@ -242,12 +242,34 @@ static int wait_ready(int sock, short events)
 	return poll(&p, 1, -1) < 0 && errno != EINTR ? -EIO : 0;
 }
 
-/* Sends all of iov; the socket may have been made non-blocking by its owner. */
-static int send_all(int sock, struct iovec *iov, int n)
+/*
+ * Sends all of iov, with pass_fd (if >= 0) attached to the first bytes; the
+ * socket may have been made non-blocking by its owner.
+ */
+static int send_all(int sock, struct iovec *iov, int n, int pass_fd)
 {
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+
 	while (n) {
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n };
-		ssize_t r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		ssize_t r;
+
+		if (pass_fd >= 0) {
+			struct cmsghdr *c;
+
+			memset(&cbuf, 0, sizeof(cbuf));
+			mh.msg_control = cbuf.buf;
+			mh.msg_controllen = sizeof(cbuf.buf);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		}
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -256,6 +278,7 @@ static int send_all(int sock, struct iovec *iov, int n)
 				continue;
 			return -EIO;
 		}
+		pass_fd = -1; /* it went with the first bytes */
 		while (n && (size_t)r >= iov->iov_len) {
 			r -= (ssize_t)iov->iov_len;
 			iov++;
@@ -349,7 +372,7 @@ static int sock_call(int sock, struct shim_msg *m)
 	if (len > UVFIO_MSG_MAX)
 		return -EIO;
 	hdr.len = (uint32_t)len;
-	ret = send_all(sock, iov, m->nreq + 1);
+	ret = send_all(sock, iov, m->nreq + 1, m->pass_fd ? m->send_fd : -1);
 	if (ret)
 		return ret;
 
@@ -591,10 +614,26 @@ static int apply_writes(const char *rec, size_t len, uint32_t nwrites, uint64_t 
 	return 0;
 }
 
+/*
+ * The file behind a MAP_DMA's range, if the program mapped it shared from one:
+ * a descriptor to pass and *b filled, or -1 (the daemon then reaches the
+ * memory through process_vm_*).
+ */
+static int map_dma_backing(const void *payload, size_t len, struct uvfio_mem_backing *b)
+{
+	struct vfio_iommu_type1_dma_map map;
+
+	if (len < sizeof(map))
+		return -1;
+	memcpy(&map, payload, sizeof(map));
+	return shim_dma_backing_find(map.vaddr, map.size, b);
+}
+
 static int file_ioctl(const struct shim_file *f, unsigned int cmd, unsigned long arg)
 {
 	struct uvfio_ioctl_req req = { .cmd = cmd, .arg = arg };
-	struct iovec iov[2] = { { &req, sizeof(req) } };
+	struct uvfio_mem_backing backing;
+	struct iovec iov[3] = { { &req, sizeof(req) } };
 	struct shim_msg m = {
 		.type = UVFIO_MSG_IOCTL,
 		.accept_fd = true, /* GET_DEVICE_FD */
@@ -608,8 +647,19 @@ static int file_ioctl(const struct shim_file *f, unsigned int cmd, unsigned long
 
 	req.payload_len = (uint32_t)ioctl_payload(cmd, arg, &payload);
 	iov[1] = (struct iovec){ payload, req.payload_len };
+	if (cmd == VFIO_IOMMU_MAP_DMA) {
+		m.send_fd = map_dma_backing(payload, req.payload_len, &backing);
+		if (m.send_fd >= 0) {
+			m.pass_fd = true;
+			req.nbacking = 1;
+			iov[2] = (struct iovec){ &backing, sizeof(backing) };
+			m.nreq = 3;
+		}
+	}
 
 	ret = shim_call(f, &m);
+	if (m.pass_fd)
+		close(m.send_fd);
 	free(payload);
 	if (ret)
 		return ret;

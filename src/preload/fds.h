@@ -46,6 +46,8 @@ struct shim_msg {
 	size_t rep_size;
 	int recv_flags; /* MSG_CMSG_CLOEXEC for descriptors that must be close-on-exec */
 	bool accept_fd; /* the reply may carry a descriptor; otherwise one is closed */
+	bool pass_fd; /* send_fd travels with the request (SCM_RIGHTS) */
+	int send_fd;
 
 	/* out */
 	size_t rep_len;
@@ -84,8 +86,19 @@ static inline long shim_ret(long r)
 	return r;
 }
 
-/* Locks of fds.c and mmap.c, re-initialised in a forked child (shim.c's atfork). */
+/*
+ * dma_backing.c: the files behind the program's MAP_SHARED mappings. note and
+ * forget follow the program's successful mmap/munmap calls; find returns a new
+ * close-on-exec descriptor of the file one mapping of which holds all of
+ * [vaddr, vaddr + len), and fills *out, or -1.
+ */
+void shim_dma_backing_note(void *addr, size_t len, int flags, int fd, off_t offset);
+void shim_dma_backing_forget(void *addr, size_t len);
+int shim_dma_backing_find(uint64_t vaddr, uint64_t len, struct uvfio_mem_backing *out);
+
+/* Locks of fds.c, mmap.c and dma_backing.c, re-initialised in a forked child (shim.c's atfork). */
 void shim_fds_atfork_child(void);
 void shim_mmap_atfork_child(void);
+void shim_dma_backing_atfork_child(void);
 
 #endif /* UVFIO_PRELOAD_FDS_H */

@@ -489,11 +489,17 @@ SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_
 	struct shim_file f;
 	void *p;
 
-	if (!(flags & MAP_ANONYMOUS) && shim_file_get(fd, &f))
-		return dev_mmap(&f, addr, len, prot, flags, offset);
+	if (!(flags & MAP_ANONYMOUS) && shim_file_get(fd, &f)) {
+		p = dev_mmap(&f, addr, len, prot, flags, offset);
+		if (p != MAP_FAILED && (flags & MAP_FIXED))
+			shim_dma_backing_forget(p, len);
+		return p;
+	}
 	p = REAL(mmap)(addr, len, prot, flags, fd, offset);
 	if (p != MAP_FAILED && (flags & MAP_FIXED))
 		forget_range((uintptr_t)p, len);
+	if (p != MAP_FAILED)
+		shim_dma_backing_note(p, len, flags, fd, offset);
 	return p;
 }
 
@@ -502,11 +508,17 @@ SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, of
 	struct shim_file f;
 	void *p;
 
-	if (!(flags & MAP_ANONYMOUS) && shim_file_get(fd, &f))
-		return dev_mmap(&f, addr, len, prot, flags, offset);
+	if (!(flags & MAP_ANONYMOUS) && shim_file_get(fd, &f)) {
+		p = dev_mmap(&f, addr, len, prot, flags, offset);
+		if (p != MAP_FAILED && (flags & MAP_FIXED))
+			shim_dma_backing_forget(p, len);
+		return p;
+	}
 	p = REAL(mmap64)(addr, len, prot, flags, fd, offset);
 	if (p != MAP_FAILED && (flags & MAP_FIXED))
 		forget_range((uintptr_t)p, len);
+	if (p != MAP_FAILED)
+		shim_dma_backing_note(p, len, flags, fd, offset);
 	return p;
 }
 
@@ -514,8 +526,10 @@ SHIM_EXPORT int munmap(void *addr, size_t len)
 {
 	int ret = REAL(munmap)(addr, len);
 
-	if (!ret)
+	if (!ret) {
 		forget_range((uintptr_t)addr, len);
+		shim_dma_backing_forget(addr, len);
+	}
 	return ret;
 }
 

@@ -131,6 +131,7 @@ static void shim_atfork_child(void)
 {
 	shim_fds_atfork_child();
 	shim_mmap_atfork_child();
+	shim_dma_backing_atfork_child();
 	shim_allow_daemon();
 }
 

@@ -13,4 +13,13 @@
  */
 int procmaps_probe(pid_t pid, u64 addr, u64 len, bool write);
 
+/*
+ * Whether [addr, addr + len) of process pid is one MAP_SHARED mapping of the
+ * file (dev, ino) whose first byte is at file offset `offset`, writable when
+ * write is set: 0 or -EFAULT. What the daemon checks before it trusts a
+ * caller's claim about the file behind its memory.
+ */
+int procmaps_shared_file(pid_t pid, u64 addr, u64 len, dev_t dev, ino_t ino, u64 offset,
+			 bool write);
+
 #endif /* UVFIO_SHARED_PROCMAPS_H */

@@ -196,10 +196,10 @@ static int config_diff(struct pci_dev *pdev, const u8 *want, size_t len)
 
 TEST(models, registry)
 {
-	static const char *const names[] = {
-		"q35-host",	  "edu",      "e1000",	   "e1000e",	"pcie-pci-bridge",
-		"pcie-root-port", "ich9-lpc", "ich9-ahci", "ich9-smbus"
-	};
+	static const char *const names[] = { "q35-host",       "edu",		"e1000",
+					     "e1000e",	       "ivshmem-plain", "pcie-pci-bridge",
+					     "pcie-root-port", "ich9-lpc",	"ich9-ahci",
+					     "ich9-smbus" };
 	unsigned int n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
@@ -226,7 +226,15 @@ TEST(models, param_u64)
 	ASSERT_EQ(model_param_u64("12", &v), 0);
 	ASSERT_EQ(v, 12);
 	ASSERT_NEG(model_param_u64("", &v), EINVAL);
-	ASSERT_NEG(model_param_u64("12k", &v), EINVAL);
+	ASSERT_NEG(model_param_u64("12k", &v), EINVAL); /* suffixes are K, M, G only */
+	ASSERT_EQ(model_param_u64("12K", &v), 0);
+	ASSERT_EQ(v, 12 << 10);
+	ASSERT_EQ(model_param_u64("0x2M", &v), 0);
+	ASSERT_EQ(v, 2 << 20);
+	ASSERT_EQ(model_param_u64("3G", &v), 0);
+	ASSERT_EQ(v, 3ull << 30);
+	ASSERT_NEG(model_param_u64("1MK", &v), EINVAL);
+	ASSERT_NEG(model_param_u64("0x7fffffffffffffffK", &v), EINVAL);
 	ASSERT_NEG(model_param_u64("-1", &v), EINVAL);
 	ASSERT_NEG(model_param_u64(" 1", &v), EINVAL);
 	ASSERT_NEG(model_param_u64("0x1ffffffffffffffff", &v), EINVAL);

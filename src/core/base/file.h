@@ -64,6 +64,26 @@ static inline int mm_access(struct mm_struct *mm, u64 addr, void *buf, size_t le
 	return mm->ops->access(mm, addr, buf, len, write);
 }
 
+/*
+ * Pages of a caller's memory that a front end shares with the core: a
+ * MAP_SHARED file mapping the daemon has mapped too. Device DMA into them is
+ * a copy within our own address space, and they stay the DMA mapping's pages
+ * for its lifetime whatever the caller maps at that address later, as pages
+ * that pin_user_pages() took do in the kernel.
+ */
+struct pinned_pages {
+	u64 len;
+	/* Copies n bytes at offset (within len): 0, or -EFAULT if the pages are gone. */
+	int (*rw)(struct pinned_pages *pp, u64 offset, void *buf, size_t n, bool write);
+	void (*unpin)(struct pinned_pages *pp);
+};
+
+static inline void unpin_user_pages(struct pinned_pages *pp)
+{
+	if (pp)
+		pp->unpin(pp);
+}
+
 struct task_ops {
 	/* New reference on the caller's descriptor fd, or ERR_PTR(-EBADF). A descriptor
 	 * that exists but is not one of ours gives ERR_PTR(-EBADFD). */
@@ -80,6 +100,12 @@ struct task_ops {
 	 */
 	int (*copy_from_user)(struct task *t, void *dst, u64 src, size_t n);
 	int (*copy_to_user)(struct task *t, u64 dst, const void *src, size_t n);
+	/*
+	 * Optional: the pages of [vaddr, vaddr + len), shared with the caller, when
+	 * the front end can share them (writable when write is set); NULL when it
+	 * cannot, and DMA then reaches them through t->mm at every access.
+	 */
+	struct pinned_pages *(*pin_user_pages)(struct task *t, u64 vaddr, u64 len, bool write);
 };
 
 struct task {
@@ -92,6 +118,11 @@ struct task {
 	bool cap_sys_rawio;
 	void *priv;
 };
+
+static inline struct pinned_pages *pin_user_pages(struct task *t, u64 vaddr, u64 len, bool write)
+{
+	return t->ops->pin_user_pages ? t->ops->pin_user_pages(t, vaddr, len, write) : NULL;
+}
 
 static inline int copy_from_user(struct task *t, void *dst, unsigned long src, size_t n)
 {

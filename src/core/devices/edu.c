@@ -17,7 +17,8 @@
  *             1: edu to RAM), bit 2 raise interrupt 0x100 when done
  *
  * The 4 KiB DMA buffer lives at edu address 0x40000 and is reachable only by
- * DMA, not through the BAR. RAM addresses are masked with dma_mask (28 bits by
+ * DMA, not through the BAR. uvfio's `dma_size=` parameter (not in QEMU) makes
+ * it larger, up to 64 MiB, so that one command can move a big transfer. RAM addresses are masked with dma_mask (28 bits by
  * default). Accesses below 0x80 must be 4 bytes wide, from 0x80 on 4 or 8;
  * a wrong width at a valid register reads all ones; 1- and 2-byte accesses never
  * reach the device in QEMU (its memory core rejects them) and read as 0.
@@ -46,6 +47,7 @@
 #define EDU_DMA_IRQ_EN 0x4u
 #define EDU_DMA_START 0x40000u
 #define EDU_DMA_SIZE 4096u
+#define EDU_DMA_SIZE_MAX (64u << 20)
 #define EDU_DEFAULT_DMA_MASK ((1ull << 28) - 1)
 
 /*
@@ -57,6 +59,7 @@ struct edu {
 	struct pci_dev *pdev;
 	struct loop *loop;
 	u64 dma_mask; /* fixed at init */
+	u32 dma_size; /* bytes of dma_buf; fixed at init */
 
 	struct mutex lock;
 	u32 addr4; /* protected by lock */
@@ -65,7 +68,12 @@ struct edu {
 	u32 irq_status; /* protected by lock */
 	bool intx_level; /* the level the registers ask for; protected by lock */
 	u64 dma_src, dma_dst, dma_cnt, dma_cmd; /* protected by lock */
-	u8 dma_buf[EDU_DMA_SIZE]; /* protected by lock */
+	/*
+	 * Touched only by dma_work (one command at a time: the RUN bit) and by reset
+	 * after cancelling it, so DMA moves bytes straight between it and the bus
+	 * with no lock held and no bounce copy.
+	 */
+	u8 *dma_buf;
 
 	struct work fact_work;
 	struct work dma_work;
@@ -174,10 +182,10 @@ static void edu_fact_work(struct work *work)
 }
 
 /* Whether [addr, addr + len) lies inside the DMA buffer. */
-static bool edu_buf_range_ok(u64 addr, u64 len)
+static bool edu_buf_range_ok(const struct edu *edu, u64 addr, u64 len)
 {
-	return addr >= EDU_DMA_START && len <= EDU_DMA_SIZE &&
-	       addr - EDU_DMA_START <= EDU_DMA_SIZE - len;
+	return addr >= EDU_DMA_START && len <= edu->dma_size &&
+	       addr - EDU_DMA_START <= edu->dma_size - len;
 }
 
 /*
@@ -190,7 +198,6 @@ static bool edu_buf_range_ok(u64 addr, u64 len)
 static void edu_dma_work(struct work *work)
 {
 	struct edu *edu = container_of(work, struct edu, dma_work);
-	u8 tmp[EDU_DMA_SIZE];
 	u64 src, dst, cnt, cmd;
 	bool irq;
 
@@ -205,20 +212,16 @@ static void edu_dma_work(struct work *work)
 
 	/* src/dst/cnt/cmd cannot change while RUN is set: writes are ignored then. */
 	if (!(cmd & EDU_DMA_TO_RAM)) {
-		if (cnt && edu_buf_range_ok(dst, cnt)) {
-			if (pci_dma_rw(edu->pdev, src & edu->dma_mask, tmp, cnt, false))
-				memset(tmp, 0, cnt);
-			mutex_lock(&edu->lock);
-			memcpy(edu->dma_buf + (dst - EDU_DMA_START), tmp, cnt);
-			mutex_unlock(&edu->lock);
+		if (cnt && edu_buf_range_ok(edu, dst, cnt)) {
+			u8 *buf = edu->dma_buf + (dst - EDU_DMA_START);
+
+			if (pci_dma_rw(edu->pdev, src & edu->dma_mask, buf, cnt, false))
+				memset(buf, 0, cnt);
 		}
 	} else {
-		if (cnt && edu_buf_range_ok(src, cnt)) {
-			mutex_lock(&edu->lock);
-			memcpy(tmp, edu->dma_buf + (src - EDU_DMA_START), cnt);
-			mutex_unlock(&edu->lock);
-			(void)pci_dma_rw(edu->pdev, dst & edu->dma_mask, tmp, cnt, true);
-		}
+		if (cnt && edu_buf_range_ok(edu, src, cnt))
+			(void)pci_dma_rw(edu->pdev, dst & edu->dma_mask,
+					 edu->dma_buf + (src - EDU_DMA_START), cnt, true);
 	}
 
 	mutex_lock(&edu->lock);
@@ -358,8 +361,8 @@ static void edu_reset(struct pci_dev *pdev)
 	edu->irq_status = 0;
 	edu->intx_level = false;
 	edu->dma_src = edu->dma_dst = edu->dma_cnt = edu->dma_cmd = 0;
-	memset(edu->dma_buf, 0, sizeof(edu->dma_buf));
 	mutex_unlock(&edu->lock);
+	memset(edu->dma_buf, 0, edu->dma_size);
 	edu_sync_intx(edu);
 }
 
@@ -371,6 +374,7 @@ static void edu_release(struct pci_dev *pdev)
 		return;
 	edu_cancel_work(edu);
 	mutex_destroy(&edu->lock);
+	free(edu->dma_buf);
 	free(edu);
 	pdev->model_data = NULL;
 }
@@ -398,8 +402,8 @@ static const struct pci_dev_model_ops edu_ops = {
 static int edu_init(struct pci_dev *pdev, const struct model_param *params, unsigned int nparams,
 		    char *err, size_t errlen)
 {
-	static const char *const known[] = { "bar0", "dma_mask", NULL };
-	unsigned long long mask = EDU_DEFAULT_DMA_MASK;
+	static const char *const known[] = { "bar0", "dma_mask", "dma_size", NULL };
+	unsigned long long mask = EDU_DEFAULT_DMA_MASK, dma_size = EDU_DMA_SIZE;
 	struct edu *edu;
 	bool found;
 	int ret;
@@ -411,6 +415,14 @@ static int edu_init(struct pci_dev *pdev, const struct model_param *params, unsi
 				  errlen);
 	if (ret)
 		return ret;
+	ret = model_param_get_u64(params, nparams, "dma_size", EDU_DMA_SIZE_MAX, &dma_size, &found,
+				  err, errlen);
+	if (ret)
+		return ret;
+	if (dma_size < EDU_DMA_SIZE) {
+		snprintf(err, errlen, "dma_size must be at least %u", EDU_DMA_SIZE);
+		return -EINVAL;
+	}
 
 	pdev->cfg_size = PCI_CFG_SPACE_SIZE;
 	model_load_config(pdev, edu_config, ARRAY_SIZE(edu_config));
@@ -429,6 +441,8 @@ static int edu_init(struct pci_dev *pdev, const struct model_param *params, unsi
 	edu->pdev = pdev;
 	edu->loop = pdev->bus && pdev->bus->world ? pdev->bus->world->loop : NULL;
 	edu->dma_mask = mask;
+	edu->dma_size = (u32)dma_size;
+	edu->dma_buf = xzalloc(dma_size);
 	mutex_init(&edu->lock, "edu->lock");
 	INIT_WORK(&edu->fact_work, edu_fact_work);
 	INIT_WORK(&edu->dma_work, edu_dma_work);

@@ -6,6 +6,7 @@
  * bridge variants), so that writes land as they do on the lab machine.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,17 @@
 #include "devices/models.h"
 
 static const struct pci_model *const all_models[] = {
-	&q35_host_model,	&edu_model,
-	&e1000_model,		&e1000e_model,
-	&pcie_pci_bridge_model, &pcie_root_port_model,
-	&ich9_lpc_model,	&ich9_ahci_model,
-	&ich9_smbus_model,	NULL,
+	&q35_host_model,
+	&edu_model,
+	&e1000_model,
+	&e1000e_model,
+	&ivshmem_plain_model,
+	&pcie_pci_bridge_model,
+	&pcie_root_port_model,
+	&ich9_lpc_model,
+	&ich9_ahci_model,
+	&ich9_smbus_model,
+	NULL,
 };
 
 const struct pci_model *const *pci_models(void)
@@ -47,9 +54,18 @@ int model_param_u64(const char *value, unsigned long long *out)
 		return -EINVAL;
 	errno = 0;
 	*out = strtoull(value, &end, 0);
-	if (errno || *end)
+	if (errno)
 		return -EINVAL;
-	return 0;
+	/* A binary size suffix: 64K, 2M, 1G. */
+	if (*end && !end[1] && strchr("KMG", *end)) {
+		unsigned int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+
+		if (*out > ULLONG_MAX >> shift)
+			return -EINVAL;
+		*out <<= shift;
+		end++;
+	}
+	return *end ? -EINVAL : 0;
 }
 
 const char *model_param_find(const struct model_param *params, unsigned int nparams,

@@ -38,6 +38,7 @@ const struct pci_model *const *pci_models(void);
 extern const struct pci_model edu_model;
 extern const struct pci_model e1000_model;
 extern const struct pci_model e1000e_model;
+extern const struct pci_model ivshmem_plain_model;
 extern const struct pci_model q35_host_model;
 extern const struct pci_model pcie_pci_bridge_model;
 extern const struct pci_model pcie_root_port_model;

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "iommu/iommu.h"
 #include "pci/pci.h"
@@ -30,6 +32,15 @@ static void pci_release_dev(struct device *dev)
 		free(pdev->msix->table);
 		free(pdev->msix->pba);
 		free(pdev->msix);
+	}
+	for (int i = 0; i < PCI_STD_NUM_BARS; i++) {
+		struct pci_bar_ram *ram = pdev->bar_ram[i];
+
+		if (ram) {
+			munmap(ram->mem, ram->size);
+			close(ram->memfd);
+			free(ram);
+		}
 	}
 	mutex_destroy(&pdev->cfg_lock);
 	mutex_destroy(&pdev->irq_call_lock);
@@ -477,12 +488,78 @@ void pci_restore_state(struct pci_dev *pdev, const u8 *saved)
 	pci_intx_update(pdev);
 }
 
+int pci_bar_init_ram(struct pci_dev *pdev, int bar)
+{
+	struct pci_bar_ram *ram;
+	u64 size;
+	int fd;
+
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS || pdev->bar_ram[bar])
+		return -EINVAL;
+	size = resource_size(&pdev->resource[bar]);
+	if (!size)
+		return -EINVAL;
+	fd = memfd_create("uvfio-bar", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ram = xzalloc(sizeof(*ram));
+	ram->memfd = fd;
+	ram->size = size;
+	if (ftruncate(fd, (off_t)size) || (ram->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+							   MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		int ret = -errno;
+
+		close(fd);
+		free(ram);
+		return ret;
+	}
+	pdev->bar_ram[bar] = ram;
+	return 0;
+}
+
+static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+bool pci_bar_range_is_ram(struct pci_dev *pdev, int bar, u64 offset, u64 len)
+{
+	struct pci_bar_ram *ram = bar >= 0 && bar < PCI_STD_NUM_BARS ? pdev->bar_ram[bar] : NULL;
+	struct pci_msix *msix = pdev->msix;
+
+	if (!ram || offset >= ram->size || len > ram->size - offset)
+		return false;
+	if (msix && bar == msix->table_bar &&
+	    ranges_overlap(offset, len, msix->table_offset, (u64)msix->nvec * PCI_MSIX_ENTRY_SIZE))
+		return false;
+	if (msix && bar == msix->pba_bar &&
+	    ranges_overlap(offset, len, msix->pba_offset, (u64)DIV_ROUND_UP(msix->nvec, 64) * 8))
+		return false;
+	return true;
+}
+
+/* Little-endian loads and stores of 1, 2, 4 or 8 bytes, as the bus delivers them. */
+static u64 bar_ram_read(struct pci_bar_ram *ram, u64 offset, unsigned int size)
+{
+	u64 val = 0;
+
+	memcpy(&val, ram->mem + offset, size);
+	return val;
+}
+
+static void bar_ram_write(struct pci_bar_ram *ram, u64 offset, u64 val, unsigned int size)
+{
+	memcpy(ram->mem + offset, &val, size);
+}
+
 u64 pci_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned int size)
 {
 	u8 *p = pci_msix_locate(pdev, bar, offset, size);
 
 	if (p)
 		return pci_msix_read(pdev, p, size);
+	if (bar < PCI_STD_NUM_BARS && pdev->bar_ram[bar])
+		return bar_ram_read(pdev->bar_ram[bar], offset, size);
 	if (!pdev->model || !pdev->model->bar_read)
 		return ~0ull >> (64 - 8 * size);
 	return pdev->model->bar_read(pdev, bar, offset, size);
@@ -494,6 +571,10 @@ void pci_bar_write(struct pci_dev *pdev, int bar, u64 offset, u64 val, unsigned 
 
 	if (p) {
 		pci_msix_write(pdev, p, val, size);
+		return;
+	}
+	if (bar < PCI_STD_NUM_BARS && pdev->bar_ram[bar]) {
+		bar_ram_write(pdev->bar_ram[bar], offset, val, size);
 		return;
 	}
 	if (pdev->model && pdev->model->bar_write)
@@ -682,7 +763,9 @@ void pci_msi_hw_enable(struct pci_dev *pdev, unsigned int nvec)
 
 void pci_msi_notify(struct pci_dev *pdev, unsigned int vector)
 {
-	if (vector >= atomic_load(&pdev->msi_nvec))
+	/* An MSI is a memory write by the function: nothing leaves it without bus mastering. */
+	if (vector >= atomic_load(&pdev->msi_nvec) ||
+	    !(atomic_load(&pdev->command_shadow) & PCI_COMMAND_MASTER))
 		return;
 	mutex_lock(&pdev->irq_call_lock);
 	if (pdev->irq_handler.msi)

@@ -116,6 +116,20 @@ struct pci_msix {
 	u64 *pba; /* pending bits, one per vector; protected by lock */
 };
 
+/*
+ * A BAR that is plain memory (no side effects), such as ivshmem's shared
+ * memory: its bytes live in a memfd so that a user mmap of the BAR can share
+ * the very pages the device sees (vfio-pci hands the memfd to the front end)
+ * instead of trapping every access. The PCI layer answers BAR accesses to it
+ * itself; there is no lock, as with real memory: concurrent accesses race as
+ * they would on the bus.
+ */
+struct pci_bar_ram {
+	int memfd;
+	u8 *mem; /* the memfd mapped shared, size bytes */
+	u64 size;
+};
+
 struct pci_dev {
 	struct device dev;
 	struct pci_bus *bus;
@@ -158,6 +172,7 @@ struct pci_dev {
 	struct mutex irq_call_lock;
 	struct pci_irq_handler irq_handler; /* protected by irq_call_lock */
 	struct pci_msix *msix; /* NULL without MSI-X; set by pci_msix_init */
+	struct pci_bar_ram *bar_ram[PCI_STD_NUM_BARS]; /* memory-like BARs; pci_bar_init_ram */
 	atomic_uint msix_ctrl; /* the MSI-X Message Control word as last written */
 
 	struct list_head bus_list; /* in pci_bus.devices */
@@ -227,6 +242,14 @@ static inline u16 pci_command(struct pci_dev *pdev)
 {
 	return (u16)pci_read_config(pdev, PCI_COMMAND, 2);
 }
+
+/*
+ * Backs BAR bar (declared with pci_register_bar) with memory: a memfd of the BAR's
+ * size, zero-filled. 0 or a negative errno (-ENOMEM, -EMFILE).
+ */
+int pci_bar_init_ram(struct pci_dev *pdev, int bar);
+/* Whether [offset, offset + len) of BAR bar is plain memory: RAM-backed, no MSI-X structure. */
+bool pci_bar_range_is_ram(struct pci_dev *pdev, int bar, u64 offset, u64 len);
 
 /* BAR access as a host driver does it (no decode check: callers check the gates). */
 u64 pci_bar_read(struct pci_dev *pdev, int bar, u64 offset, unsigned int size);

@@ -6,8 +6,12 @@
  * and vfio_dma_rw() for emulated (mdev) devices.
  *
  * What differs from the kernel, and why:
- *  - Nothing is pinned. A mapping records (iova, size, vaddr, prot, mapper's
- *    mm) and DMA follows the mapper's *current* vaddr mapping (digest §10.2).
+ *  - Private memory is not pinned. A mapping records (iova, size, vaddr,
+ *    prot, mapper's mm) and DMA follows the mapper's *current* vaddr mapping
+ *    (digest §10.2). Memory the front end can share (a MAP_SHARED file
+ *    mapping, pin_user_pages()) is pinned at MAP_DMA, whether or not a
+ *    hardware domain exists: DMA then copies straight into those pages, which
+ *    stay the mapping's until it is removed, as in the kernel.
  *    "Pinning" (done, as in the kernel, only while an IOMMU-backed group is
  *    attached) means: every page must be reachable (-EFAULT), writable when the
  *    device may write, and the pages are accounted in mm->locked_vm against
@@ -65,6 +69,7 @@ struct vfio_dma {
 	bool lock_cap; /* the mapper had CAP_IPC_LOCK */
 	u64 rlimit; /* the mapper's RLIMIT_MEMLOCK (bytes), for replays */
 	struct mm_struct *mm; /* the mapper's, referenced; dma_rwsem */
+	struct pinned_pages *pages; /* shared pages of [vaddr, +size), or NULL; dma_rwsem */
 	u64 locked_vm; /* pages accounted to mm */
 	u64 *bitmap; /* dirty pages while tracking; bits set atomically under dma_rwsem read */
 };
@@ -230,6 +235,7 @@ static void vfio_remove_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 	up_write(&iommu->dma_rwsem);
 
 	vfio_unpin_dma(dma);
+	unpin_user_pages(dma->pages);
 	mmput(dma->mm);
 	free(dma->bitmap);
 	free(dma);
@@ -505,7 +511,8 @@ static int vfio_iommu_copy(struct vfio_iommu *iommu, u64 iova, void *buf, size_t
 		offset = iova - dma_iova(dma);
 		avail = dma->node.last - iova; /* bytes left in dma, minus one */
 		chunk = (u64)len - 1 <= avail ? len : (size_t)(avail + 1);
-		if (mm_access(dma->mm, dma->vaddr + offset, p, chunk, write))
+		if (dma->pages ? dma->pages->rw(dma->pages, offset, p, chunk, write) :
+				 mm_access(dma->mm, dma->vaddr + offset, p, chunk, write))
 			return -EFAULT;
 		if (write && dma->bitmap && iommu->dirty_page_tracking) {
 			unsigned int pgshift = (unsigned int)__builtin_ctzll(iommu->pgsize_bitmap);
@@ -964,6 +971,7 @@ static int vfio_change_dma_owner(struct vfio_iommu *iommu, struct vfio_dma *dma,
 				 u64 vaddr)
 {
 	struct mm_struct *old = dma->mm;
+	struct pinned_pages *old_pages = dma->pages, *pages;
 	int ret;
 
 	lockdep_assert_held(&iommu->lock);
@@ -974,8 +982,10 @@ static int vfio_change_dma_owner(struct vfio_iommu *iommu, struct vfio_dma *dma,
 			return ret;
 		mm_lock_acct(old, -(s64)dma->locked_vm, dma->lock_cap, dma->rlimit);
 	}
+	pages = pin_user_pages(t, vaddr, dma_size(dma), dma->prot & IOMMU_WRITE);
 
 	down_write(&iommu->dma_rwsem);
+	dma->pages = pages;
 	if (t->mm != old) {
 		dma->mm = mmget(t->mm);
 		dma->lock_cap = t->cap_ipc_lock;
@@ -988,6 +998,7 @@ static int vfio_change_dma_owner(struct vfio_iommu *iommu, struct vfio_dma *dma,
 
 	if (t->mm != old)
 		mmput(old);
+	unpin_user_pages(old_pages);
 	return 0;
 }
 
@@ -1065,6 +1076,7 @@ static int vfio_dma_do_map(struct vfio_iommu *iommu, struct task *t,
 		if (ret)
 			goto out_unpin;
 	}
+	dma->pages = pin_user_pages(t, vaddr, size, prot & IOMMU_WRITE);
 
 	down_write(&iommu->dma_rwsem);
 	ret = itree_insert(&iommu->dma_tree, &dma->node);
@@ -1077,6 +1089,7 @@ static int vfio_dma_do_map(struct vfio_iommu *iommu, struct task *t,
 
 out_unpin:
 	vfio_unpin_dma(dma);
+	unpin_user_pages(dma->pages);
 out_free:
 	mmput(dma->mm);
 	free(dma->bitmap);

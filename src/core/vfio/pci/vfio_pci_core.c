@@ -7,6 +7,7 @@
  *
  * Lock order: group_lock → dev_set->lock → igate → memory_lock → irqlock.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,6 @@
 #include "iommu/iommu.h"
 #include "vfio/pci/vfio_pci_priv.h"
 #include "world.h"
-
 
 /* pci_intx_mask_supported(): the DisINTx bit is writable. */
 static bool pci_intx_mask_supported(struct pci_dev *pdev)
@@ -611,16 +611,19 @@ static ssize_t vfio_pci_core_write(struct vfio_device *core_vdev, const char *bu
 
 /*
  * vfio_pci_core_mmap: only BARs the open probed as mmappable, shared
- * mappings only, within the page-rounded BAR. uvfio's models have no
- * memory-like BAR areas yet, so every page is trapped and each access is
- * emulated through the region's read/write.
+ * mappings only, within the page-rounded BAR. Pages that are plain memory
+ * (a RAM-backed BAR, pci_bar_init_ram) come from the BAR's memfd, so the user
+ * shares the device's bytes with no copy; every other page holds registers and
+ * is trapped: each access is emulated through the region's read/write.
  */
 static int vfio_pci_core_mmap(struct vfio_device *core_vdev, u64 offset, u64 len, u32 prot,
 			      u32 flags, struct mmap_desc *out)
 {
 	struct vfio_pci_core_device *vdev = to_vfio_pci(core_vdev);
+	struct pci_dev *pdev = vdev->pdev;
 	u64 index = VFIO_PCI_OFFSET_TO_INDEX(offset);
 	u64 start = offset & VFIO_PCI_OFFSET_MASK, phys_len, npages;
+	bool any_ram = false;
 
 	if (index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
@@ -632,22 +635,48 @@ static int vfio_pci_core_mmap(struct vfio_device *core_vdev, u64 offset, u64 len
 		return -EINVAL;
 	if (!len || (start & (PAGE_SIZE - 1)))
 		return -EINVAL;
-	phys_len = ALIGN_UP(resource_size(&vdev->pdev->resource[index]), (u64)PAGE_SIZE);
+	phys_len = ALIGN_UP(resource_size(&pdev->resource[index]), (u64)PAGE_SIZE);
 	if (start + len > phys_len || start + len < start)
 		return -EINVAL;
 	npages = DIV_ROUND_UP(len, PAGE_SIZE);
+	out->trapped = xzalloc(DIV_ROUND_UP(npages, 8));
+	for (u64 i = 0; i < npages; i++) {
+		if (pci_bar_range_is_ram(pdev, (int)index, start + i * PAGE_SIZE, PAGE_SIZE))
+			any_ram = true;
+		else
+			out->trapped[i / 8] |= (u8)(1u << (i % 8));
+	}
 	out->region_offset = offset;
 	out->len = len;
 	out->memfd = -1;
-	out->memfd_offset = 0;
-	out->trapped = xzalloc(DIV_ROUND_UP(npages, 8));
-	memset(out->trapped, 0xff, DIV_ROUND_UP(npages, 8));
+	out->memfd_offset = start;
+	if (any_ram) {
+		out->memfd = fcntl(pdev->bar_ram[index]->memfd, F_DUPFD_CLOEXEC, 0);
+		if (out->memfd < 0) {
+			free(out->trapped);
+			out->trapped = NULL;
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
+/* The kernel's texts: a notice every 10th ask, one warning when nobody listens. */
 static void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count)
 {
-	vfio_pci_signal_req(to_vfio_pci(core_vdev));
+	struct vfio_pci_core_device *vdev = to_vfio_pci(core_vdev);
+
+	mutex_lock(&vdev->igate);
+	if (vdev->req_trigger) {
+		if (!(count % 10))
+			dev_notice(&vdev->pdev->dev, "Relaying device request to user (#%u)",
+				   count);
+		eventfd_signal(vdev->req_trigger);
+	} else if (count == 0) {
+		dev_warn(&vdev->pdev->dev,
+			 "No device request channel registered, blocked until released by user");
+	}
+	mutex_unlock(&vdev->igate);
 }
 
 static int vfio_pci_core_init_dev(struct vfio_device *core_vdev)
