@@ -159,7 +159,9 @@ s64 vfs_llseek(struct file *f, s64 offset, int whence)
 		pos = offset;
 		break;
 	case 1: /* SEEK_CUR */
-		pos = f->f_pos + offset;
+		/* The kernel's sum wraps negative, hence -EINVAL; here that is UB. */
+		if (__builtin_add_overflow(f->f_pos, offset, &pos))
+			pos = -1;
 		break;
 	case 2: /* SEEK_END */
 		pos = offset;
