@@ -10,6 +10,7 @@ BUILD=$1
 FILTER=${2:-}
 UVFIO=$BUILD/src/cli/uvfio
 EDU=$BUILD/examples/edu-vfio
+PROGS=$BUILD/tests/uapi
 export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 
 # Belt and braces: as root, re-run inside a private mount namespace with /sys read-only.
@@ -28,14 +29,26 @@ trap 'rm -rf "$out"' EXIT
 ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; }
 notok() {
 	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"
+	# The programs' own failed checks first, then the end of the log.
+	grep -E '^(not ok|Bail out)' "$out/log" | grep -v '# TODO' | head -40 | sed 's/^/# /'
 	sed 's/^/# /' "$out/log" | tail -40
 }
 run() { # name, then a command whose status decides
 	local name=$1; shift
 	if [ -n "$FILTER" ] && [[ "$name" != $FILTER ]]; then return; fi
 	if "$@" >"$out/log" 2>&1; then ok "$name"; else notok "$name"; fi
+	# Known differences the programs report as TODO, shown even when they pass.
+	grep -E '^(not )?ok .*# TODO' "$out/log" | sed "s/^/# $name: /"
+	grep -E '^# [0-9]+ checks after a last close' "$out/log" | sed "s/^# /# $name: /"
+	grep -E '^seed [0-9]+, [0-9]+ kills$' "$out/log" | sed "s/^/# $name: /"
 }
 skip() { ok "$1" "$2"; }
+todo() { # name, command, reason: a known difference, reported without failing
+	local name=$1 cmd=$2 why=$3
+	n=$((n + 1))
+	if $cmd >"$out/log" 2>&1; then echo "ok $n $name # TODO $why"; else
+		echo "not ok $n $name # TODO $why"; sed 's/^/# /' "$out/log" | tail -20; fi
+}
 
 have_shim() { [ -f "$UVFIO_PRELOAD" ]; }
 have_fuse() { [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; }
@@ -97,8 +110,85 @@ t_bash_redirections() {
 	'
 }
 
+t_vfio_full() {
+	# The whole uAPI, from binding through sysfs to hot reset (vfio-full.c).
+	"$UVFIO" run -- "$PROGS/vfio-full"
+}
+
+t_fdpass() {
+	# dup, fork and SCM_RIGHTS holders; release at the last close (vfio-fdpass.c).
+	"$UVFIO" run -- "$PROGS/vfio-fdpass"
+}
+
+t_kill_mid_ioctl() {
+	# A program hammering edu (MAP/UNMAP, config writes, region reads, mmap
+	# loads, SET_IRQS, DMA) is SIGKILLed at random moments, sometimes before it
+	# finished opening; each time a fresh program must open the same group and
+	# device and work, and in the end the daemon must hold nothing. The seed is
+	# printed; UVFIO_KILL_SEED and UVFIO_KILL_ITER replay or lengthen a run.
+	# Linux releases a killed process's files before wait() returns; uvfio's
+	# daemon learns of the death asynchronously, so the next open may find the
+	# group busy for a moment: the check waits for it (up to 2 s) and counts it
+	# in $out/busy, unless UVFIO_KILL_STRICT=1 makes it a failure.
+	local seed=${UVFIO_KILL_SEED:-4242}
+	local iter=${UVFIO_KILL_ITER:-40}
+	local patient=--patient
+	[ "${UVFIO_KILL_STRICT:-0}" = 1 ] && patient=
+	echo "seed $seed, $iter kills"
+	UVFIO=$UVFIO STRESS=$PROGS/vfio-stress SEED=$seed ITER=$iter TMPD=$out PATIENT=$patient \
+	"$UVFIO" run -- bash -c '
+		set -u
+		d=/sys/bus/pci/devices/0000:00:03.0
+		echo vfio-pci > $d/driver_override &&
+			echo 0000:00:03.0 > /sys/bus/pci/drivers_probe || exit 1
+		RANDOM=$SEED
+		: > $TMPD/busy
+		for i in $(seq 1 $ITER); do
+			: > $TMPD/hammer
+			$STRESS hammer $RANDOM > $TMPD/hammer &
+			pid=$!
+			if [ $((RANDOM % 3)) != 0 ]; then
+				for t in $(seq 200); do
+					grep -q ready $TMPD/hammer && break
+					sleep 0.02
+				done
+			fi
+			delay=$(printf "0.%03d" $((RANDOM % 250)))
+			sleep $delay
+			kill -9 $pid
+			wait $pid 2>/dev/null
+			if ! $STRESS check $PATIENT 2> $TMPD/check; then
+				cat $TMPD/check
+				echo "kill $i (after ${delay}s): the next program failed"
+				$UVFIO tree
+				exit 1
+			fi
+			cat $TMPD/check
+			grep "still busy" $TMPD/check >> $TMPD/busy
+		done
+		$UVFIO tree > $TMPD/tree || exit 1
+		cat $TMPD/tree
+		held=$(sed -n "/^open files/,\$p" $TMPD/tree | tail -n +2 | grep .)
+		if [ -n "$held" ]; then
+			echo "still held after the last program exited:"
+			echo "$held"
+			exit 1
+		fi
+	'
+}
+
+t_kill_released_at_wait() {
+	# Reported by kill_mid_ioctl: how often the group was still busy.
+	local nbusy
+	nbusy=$(wc -l < "$out/busy")
+	echo "$nbusy opens found the group busy after its killed holder was reaped"
+	cat "$out/busy"
+	[ "$nbusy" = 0 ]
+}
+
 if ! have_shim; then
-	for t in edu_example exit_status sys_readonly lspci driverctl bash_redirections; do
+	for t in edu_example exit_status sys_readonly lspci driverctl bash_redirections \
+		vfio_full fdpass kill_mid_ioctl kill_released_at_wait; do
 		skip "$t" "libuvfio-preload.so not built"
 	done
 else
@@ -108,6 +198,19 @@ else
 	if have_fuse && command -v lspci >/dev/null; then run lspci t_lspci; else skip lspci "no FUSE or lspci"; fi
 	if have_fuse && command -v driverctl >/dev/null; then run driverctl t_driverctl; else skip driverctl "no FUSE or driverctl"; fi
 	if have_fuse; then run bash_redirections t_bash_redirections; else skip bash_redirections "no FUSE"; fi
+	if have_fuse; then run vfio_full t_vfio_full; else skip vfio_full "no FUSE"; fi
+	if have_fuse; then run fdpass t_fdpass; else skip fdpass "no FUSE"; fi
+	if have_fuse; then
+		run kill_mid_ioctl t_kill_mid_ioctl
+		if [ -s "$out/busy" ]; then
+			todo kill_released_at_wait t_kill_released_at_wait \
+				"the daemon releases a killed holder's files after wait() returns"
+		elif [ -e "$out/busy" ]; then
+			ok kill_released_at_wait
+		fi
+	else
+		skip kill_mid_ioctl "no FUSE"
+	fi
 fi
 echo "1..$n"
 [ "$fails" = 0 ]
