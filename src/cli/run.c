@@ -1,30 +1,40 @@
 // SPDX-License-Identifier: MIT
 /*
- * uvfio run: a private daemon, the shim and the program, torn down after.
+ * uvfio run: a program under uvfio, with a private daemon or an attached one.
  *
- *   1. a private directory (mkdtemp, 0700) and a daemon serving it;
+ *   1. a private directory (mkdtemp, 0700) and a daemon serving it; or, with
+ *      --attach DIR, the daemon already serving DIR (uvfio daemon --dir DIR),
+ *      found through DIR/uvfiod.sock, which is neither started nor stopped;
  *   2. the program runs with LD_PRELOAD=libuvfio-preload.so and the daemon's
- *      coordinates in its environment, in a private mount namespace where the
- *      real /sys is read-only (so a path the shim missed fails loudly instead
- *      of touching this machine's real devices). As root the sandbox is
- *      mandatory unless --no-sandbox; as a user it is tried (a user cannot
- *      write the real /sys anyway);
- *   3. when the program exits, the daemon is stopped (it releases everything
- *      in kernel order) and the directory removed. uvfio run exits with the
- *      program's status (128 + signal if it was killed).
+ *      coordinates in its environment (UVFIO_SOCKET, UVFIO_ROOT,
+ *      UVFIO_DAEMON_PID, UVFIO_DIR, UVFIO_MODPROBE; this uvfio's directory at
+ *      the end of PATH so that the program can run `uvfio tree`), in a private mount
+ *      namespace where the real /sys is read-only (so a path the shim missed
+ *      fails loudly instead of touching this machine's real devices). As root
+ *      the sandbox is mandatory unless --no-sandbox; as a user it is tried (a
+ *      user cannot write the real /sys anyway);
+ *   3. when the program exits, a private daemon is stopped (it releases
+ *      everything in kernel order) and the directory removed. uvfio run exits
+ *      with the program's status (128 + signal if it was killed).
  *
- * uvfio daemon runs the daemon in the foreground (uvfiod_main).
+ * uvfio daemon runs the daemon in the foreground (uvfiod_main) and says on
+ * stderr, once it serves, where it listens and how to attach to it.
+ * uvfio modprobe is what the shim runs in place of modprobe.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +125,128 @@ static pid_t start_daemon(const char *dir, const char *machine)
 	return pid;
 }
 
+/*
+ * The daemon serving dir: a connection to dir/uvfiod.sock, closed unused (the
+ * daemon drops a connection that sends nothing), tells its pid (SO_PEERCRED:
+ * 0 when it runs in a pid namespace we cannot see) and user. 0 or -errno: -ENOENT for
+ * no socket, -ECONNREFUSED for a socket whose daemon is gone.
+ */
+static int daemon_probe(const char *dir, pid_t *pid, uid_t *uid)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct ucred cred = { 0 };
+	socklen_t len = sizeof(cred);
+	int fd, ret = 0;
+
+	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/uvfiod.sock", dir) >=
+	    sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		ret = -errno;
+	else if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		ret = -errno;
+	else
+		*pid = cred.pid;
+	*uid = cred.uid;
+	close(fd);
+	return ret;
+}
+
+/* Whether path is a mount point: a FUSE tree mounted there has its own device. */
+static bool is_mount_point(const char *path)
+{
+	char parent[PATH_MAX + 16];
+	struct stat st, pst;
+
+	snprintf(parent, sizeof(parent), "%s/..", path);
+	return !stat(path, &st) && !stat(parent, &pst) && st.st_dev != pst.st_dev;
+}
+
+/* --attach DIR: its absolute path in out and its daemon's pid, or 1 with a message. */
+static int attach_find(const char *arg, char *out, pid_t *pid)
+{
+	char root[PATH_MAX + 8];
+	struct stat st;
+	uid_t uid;
+	int ret;
+
+	if (!realpath(arg, out) || stat(out, &st)) {
+		fprintf(stderr, "uvfio run: --attach %s: %s\n", arg, strerror(errno));
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "uvfio run: --attach %s: not a directory\n", arg);
+		return 1;
+	}
+	ret = daemon_probe(out, pid, &uid);
+	if (ret == -ENOENT) {
+		fprintf(stderr,
+			"uvfio run: no daemon serves %s (there is no %s/uvfiod.sock); start one "
+			"with: uvfio daemon --dir %s\n",
+			out, out, arg);
+		return 1;
+	}
+	if (ret == -ECONNREFUSED) {
+		fprintf(stderr,
+			"uvfio run: no daemon serves %s: nobody listens on %s/uvfiod.sock (its "
+			"daemon is gone)\n",
+			out, out);
+		return 1;
+	}
+	if (ret) {
+		fprintf(stderr, "uvfio run: cannot reach the daemon at %s/uvfiod.sock: %s\n", out,
+			strerror(-ret));
+		return 1;
+	}
+	/* The daemon serves its own user and root only (SO_PEERCRED). */
+	if (uid != geteuid() && geteuid() != 0) {
+		fprintf(stderr,
+			"uvfio run: the daemon at %s runs as uid %u: only that user or root may use "
+			"it\n",
+			out, (unsigned int)uid);
+		return 1;
+	}
+	snprintf(root, sizeof(root), "%s/root", out);
+	if (!is_mount_point(root))
+		fprintf(stderr,
+			"uvfio run: warning: no sysfs tree is mounted at %s (a daemon started "
+			"with --no-fuse, or in another mount namespace): the program's /sys paths "
+			"reach nothing\n",
+			root);
+	return 0;
+}
+
+/*
+ * So that the program can run `uvfio tree` and the other verbs on its daemon,
+ * the directory of this uvfio goes at the end of $PATH when it is not there.
+ */
+static void path_append_dir_of(const char *exe)
+{
+	const char *path = getenv("PATH"), *slash = strrchr(exe, '/');
+	size_t dlen = slash ? (size_t)(slash - exe) : 0;
+	char *buf;
+
+	if (!dlen)
+		return;
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path; p;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == dlen && !strncmp(p, exe, dlen))
+			return;
+		p = end ? end + 1 : NULL;
+	}
+	if (asprintf(&buf, "%s:%.*s", path, (int)dlen, exe) < 0)
+		return;
+	setenv("PATH", buf, 1);
+	free(buf);
+}
+
 static int run_program(const char *dir, pid_t daemon_pid, const char *preload, bool sandbox,
 		       char **argv)
 {
@@ -155,10 +287,15 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload, b
 		setenv("LD_PRELOAD", ld, 1);
 		setenv("UVFIO_SOCKET", sock, 1);
 		setenv("UVFIO_ROOT", root, 1);
-		setenv("UVFIO_DAEMON_PID", pidstr, 1);
+		if (daemon_pid > 0)
+			setenv("UVFIO_DAEMON_PID", pidstr, 1);
+		else
+			unsetenv("UVFIO_DAEMON_PID");
 		setenv("UVFIO_DIR", dir, 1);
-		if (self[0])
+		if (self[0]) {
 			setenv("UVFIO_MODPROBE", self, 1);
+			path_append_dir_of(self);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "uvfio run: %s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
@@ -175,16 +312,25 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload, b
 static void run_usage(FILE *out)
 {
 	fputs("Usage: uvfio run [--machine FILE] [--no-sandbox] [--keep-dir] -- PROGRAM [ARGS...]\n"
+	      "       uvfio run --attach DIR [--no-sandbox] -- PROGRAM [ARGS...]\n"
 	      "\n"
-	      "Starts a private uvfio daemon on the machine (default: the built-in q35\n"
-	      "machine), runs PROGRAM with libuvfio-preload.so so that its /dev/vfio and\n"
-	      "/sys accesses reach the daemon, then stops the daemon. Exits with PROGRAM's\n"
-	      "status. PROGRAM runs where the real /sys is read-only (a private mount\n"
-	      "namespace); as root this is required unless --no-sandbox.\n"
+	      "Runs PROGRAM with libuvfio-preload.so so that its /dev/vfio and /sys accesses\n"
+	      "reach a uvfio daemon, and exits with PROGRAM's status. By default the daemon\n"
+	      "is a private one, started on the machine (default: the built-in q35 machine)\n"
+	      "and stopped when PROGRAM exits. With --attach DIR it is the daemon already\n"
+	      "serving DIR (uvfio daemon --dir DIR), which outlives PROGRAM: several\n"
+	      "programs, one after the other or side by side, share its state.\n"
 	      "\n"
-	      "  -m, --machine FILE  a machine file (docs/machine-format.md)\n"
+	      "PROGRAM runs where the real /sys is read-only (a private mount namespace); as\n"
+	      "root this is required unless --no-sandbox. Its environment has UVFIO_DIR (and\n"
+	      "uvfio on its PATH), so that uvfio tree, bind, unbind, override and trace in\n"
+	      "it act on its daemon.\n"
+	      "\n"
+	      "  -a, --attach DIR    use the running daemon serving DIR\n"
+	      "  -m, --machine FILE  a machine file (docs/machine-format.md) for the private\n"
+	      "                      daemon\n"
 	      "      --no-sandbox    run PROGRAM in this mount namespace\n"
-	      "      --keep-dir      leave the daemon directory (for debugging)\n"
+	      "      --keep-dir      leave the private daemon's directory (for debugging)\n"
 	      "  -h, --help          this text\n"
 	      "\n"
 	      "Environment: UVFIO_PRELOAD overrides the shim's path; UVFIO_SHIM_DEBUG=1\n"
@@ -195,21 +341,25 @@ static void run_usage(FILE *out)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "attach", required_argument, NULL, 'a' },
 		{ "machine", required_argument, NULL, 'm' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "keep-dir", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *machine = NULL, *tmp = getenv("TMPDIR");
+	const char *machine = NULL, *attach = NULL, *tmp = getenv("TMPDIR");
 	char dir[PATH_MAX], preload[PATH_MAX], root[PATH_MAX + 8];
 	bool sandbox = true, keep = false;
 	int c, ret, status;
-	pid_t daemon;
+	pid_t daemon = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+a:m:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'a':
+			attach = optarg;
+			break;
 		case 'm':
 			machine = optarg;
 			break;
@@ -228,7 +378,13 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
+		fprintf(stderr, "uvfio run: no PROGRAM\n\n");
 		run_usage(stderr);
+		return 2;
+	}
+	if (attach && (machine || keep)) {
+		fprintf(stderr, "uvfio run: --%s: the daemon at %s is not started by uvfio run\n",
+			machine ? "machine" : "keep-dir", attach);
 		return 2;
 	}
 	ret = find_preload(preload, sizeof(preload));
@@ -237,6 +393,16 @@ int cmd_run(int argc, char **argv)
 			"uvfio run: libuvfio-preload.so not found (%s); set UVFIO_PRELOAD\n",
 			preload);
 		return 1;
+	}
+	if (attach) {
+		if (attach_find(attach, dir, &daemon))
+			return 1;
+		ret = run_program(dir, daemon, preload, sandbox, argv + optind);
+		if (ret < 0) {
+			fprintf(stderr, "uvfio run: %s\n", strerror(errno));
+			return 1;
+		}
+		return ret;
 	}
 	snprintf(dir, sizeof(dir), "%s/uvfio.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
@@ -265,47 +431,245 @@ int cmd_run(int argc, char **argv)
 	return ret;
 }
 
-/*
- * uvfio modprobe: what modprobe answers on a uvfio machine. The world's
- * "modules" are its drivers and VFIO's pieces; they are always loaded.
- */
-int cmd_modprobe(int argc, char **argv)
+static const char modprobe_usage[] =
+	"Usage: uvfio modprobe [-a] [-q] [-r] MODULE [PARAMETERS...]\n"
+	"\n"
+	"What modprobe answers on a uvfio machine: inside uvfio run the shim runs this\n"
+	"in place of modprobe, so that tools such as driverctl never load a real\n"
+	"module. The world's modules (vfio, vfio_pci, vfio_pci_core, vfio_iommu_type1,\n"
+	"e1000, e1000e, pci_stub, pcieportdrv, mdev; '-' and '_' alike) are built in:\n"
+	"loading one succeeds and does nothing; any other module is not found (exit 1).\n"
+	"\n"
+	"  -a, --all          every argument is a module (else MODULE, then parameters)\n"
+	"  -q, --quiet        no message for a module that is not found\n"
+	"  -r, --remove       fails: the modules are built in\n"
+	"      --first-time   fails: the modules are always loaded\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"Accepted and ignored, as they change nothing here: -b, -i, -n, -s, -v, -C FILE,\n"
+	"-d DIR, -S VERSION and their long forms.\n";
+
+/* The world's "modules": its drivers and VFIO's pieces, always loaded. */
+static bool module_known(const char *arg)
 {
 	static const char *const modules[] = { "vfio",		"vfio_pci",
 					       "vfio_pci_core", "vfio_iommu_type1",
 					       "e1000",		"e1000e",
 					       "pci_stub",	"pcieportdrv",
 					       "mdev",		NULL };
-	bool quiet = false;
-	int ret = 0;
+	char name[64];
 
-	for (int i = 1; i < argc; i++) {
-		char name[64];
-		bool found = false;
+	snprintf(name, sizeof(name), "%s", arg);
+	for (char *c = name; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	for (int m = 0; modules[m]; m++)
+		if (!strcmp(modules[m], name))
+			return true;
+	return false;
+}
 
-		if (argv[i][0] == '-') {
-			if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
-				quiet = true;
-			continue;
+int cmd_modprobe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "remove", no_argument, NULL, 'r' },
+		{ "first-time", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "use-blacklist", no_argument, NULL, 'b' },
+		{ "ignore-install", no_argument, NULL, 'i' },
+		{ "ignore-remove", no_argument, NULL, 'i' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "show", no_argument, NULL, 'n' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "dirname", required_argument, NULL, 'd' },
+		{ "set-version", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool quiet = false, all = false, remove = false, first = false;
+	int c, ret = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "aqrhbinsvC:d:S:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'r':
+			remove = true;
+			break;
+		case 'F':
+			first = true;
+			break;
+		case 'h':
+			fputs(modprobe_usage, stdout);
+			return 0;
+		case 'b':
+		case 'i':
+		case 'n':
+		case 's':
+		case 'v':
+		case 'C':
+		case 'd':
+		case 'S':
+			break;
+		default:
+			fputs(modprobe_usage, stderr);
+			return 2;
 		}
-		snprintf(name, sizeof(name), "%s", argv[i]);
-		for (char *c = name; *c; c++)
-			if (*c == '-')
-				*c = '_';
-		for (int m = 0; modules[m]; m++)
-			found |= !strcmp(modules[m], name);
-		if (!found) {
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "modprobe: missing MODULE\n\n%s", modprobe_usage);
+		return 2;
+	}
+	/* Without -a (or -r), the arguments after the module are its parameters. */
+	for (int i = optind; i < argc && (i == optind || all || remove); i++) {
+		if (!module_known(argv[i])) {
 			if (!quiet)
 				fprintf(stderr,
 					"modprobe: FATAL: Module %s not found in uvfio's world\n",
 					argv[i]);
+			ret = 1;
+		} else if (remove) {
+			fprintf(stderr, "modprobe: FATAL: Module %s is builtin.\n", argv[i]);
+			ret = 1;
+		} else if (first) {
+			fprintf(stderr,
+				"modprobe: ERROR: could not insert '%s': Module already in kernel\n",
+				argv[i]);
 			ret = 1;
 		}
 	}
 	return ret;
 }
 
+/* uvfio daemon: what the daemon's readiness is announced with. */
+struct announce {
+	int rfd; /* the read end of the pipe the daemon writes "ready\n" to */
+	int user_fd; /* the caller's --ready-fd, told in turn, or -1 */
+	char dir[PATH_MAX];
+};
+
+static void *announce_thread(void *arg)
+{
+	struct announce *a = arg;
+	char buf[8] = "", dir[PATH_MAX], root[PATH_MAX + 8];
+
+	if (read(a->rfd, buf, sizeof(buf) - 1) >= 5 && !strncmp(buf, "ready", 5)) {
+		if (!realpath(a->dir, dir))
+			snprintf(dir, sizeof(dir), "%s", a->dir);
+		snprintf(root, sizeof(root), "%s/root", dir);
+		fprintf(stderr,
+			"uvfio daemon: pid %d serving %s\n"
+			"  socket   %s/uvfiod.sock (control: %s/ctl.sock)\n"
+			"  sysfs    %s\n"
+			"  attach   uvfio run --attach %s -- PROGRAM [ARGS]\n"
+			"  verbs    uvfio --dir %s tree (and bind, unbind, ...: uvfio --help)\n"
+			"  stop     kill %d (SIGTERM) or ^C\n",
+			(int)getpid(), dir, dir, dir,
+			is_mount_point(root) ? root : "none (--no-fuse, or FUSE is missing)", dir,
+			dir, (int)getpid());
+		if (a->user_fd >= 0 && write(a->user_fd, "ready\n", 6) != 6) {
+			/* whoever waited went away */
+		}
+	}
+	if (a->user_fd >= 0)
+		close(a->user_fd);
+	close(a->rfd);
+	free(a);
+	return NULL;
+}
+
+/*
+ * The daemon in the foreground. Its options are parsed here only to learn
+ * DIR and the caller's --ready-fd: the daemon itself is told to report its
+ * readiness to our pipe (the last --ready-fd wins), and a thread announces
+ * it, then tells the caller's descriptor. A DIR another daemon still serves
+ * is refused (the new one would take its sockets over).
+ */
 int cmd_daemon(int argc, char **argv)
 {
-	return uvfiod_main(argc, argv);
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "machine", required_argument, NULL, 'm' },
+		{ "no-fuse", no_argument, NULL, 'F' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **args, fdarg[16];
+	const char *dir = NULL;
+	struct announce *a;
+	sigset_t all, old;
+	pthread_t thread;
+	int c, user_fd = -1, pipefd[2], ret;
+	bool plain = false;
+	pid_t other;
+	uid_t uid;
+
+	args = calloc((size_t)argc + 3, sizeof(*args));
+	if (!args)
+		return 1;
+	memcpy(args, argv, (size_t)argc * sizeof(*args));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, args, "d:m:h", opts, NULL)) != -1) {
+		if (c == 'd')
+			dir = optarg;
+		else if (c == 'r')
+			user_fd = atoi(optarg);
+		else if (c == 'h' || c == '?' || c == ':')
+			plain = true;
+	}
+	opterr = 1;
+	free(args);
+	/* --help, a bad option or no --dir: the daemon says so itself. */
+	if (plain || !dir)
+		return uvfiod_main(argc, argv);
+
+	if (!daemon_probe(dir, &other, &uid)) {
+		fprintf(stderr, "uvfio daemon: %s is already served by the daemon pid %d\n", dir,
+			(int)other);
+		return 1;
+	}
+	if (pipe2(pipefd, O_CLOEXEC))
+		return uvfiod_main(argc, argv);
+	a = calloc(1, sizeof(*a));
+	args = calloc((size_t)argc + 3, sizeof(*args));
+	if (!a || !args) {
+		free(a);
+		free(args);
+		return 1;
+	}
+	a->rfd = pipefd[0];
+	a->user_fd = user_fd;
+	snprintf(a->dir, sizeof(a->dir), "%s", dir);
+	/* The thread takes no signal: the daemon waits for SIGTERM and SIGINT itself. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = pthread_create(&thread, NULL, announce_thread, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		free(a);
+		free(args);
+		return uvfiod_main(argc, argv);
+	}
+	pthread_detach(thread);
+	snprintf(fdarg, sizeof(fdarg), "%d", pipefd[1]);
+	memcpy(args, argv, (size_t)argc * sizeof(*args));
+	args[argc] = (char *)"--ready-fd";
+	args[argc + 1] = fdarg;
+	args[argc + 2] = NULL;
+	/* Returns when the daemon stopped; the thread may still wait on a daemon that failed. */
+	ret = uvfiod_main(argc + 2, args);
+	free(args);
+	return ret;
 }
