@@ -20,7 +20,6 @@
 #include "vfio/vfio.h"
 #include "world.h"
 
-
 static const struct file_operations vfio_group_fops;
 static const struct file_operations vfio_device_fops;
 

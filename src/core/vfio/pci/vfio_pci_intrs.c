@@ -669,11 +669,3 @@ void vfio_pci_irqs_teardown(struct vfio_pci_core_device *vdev)
 	vdev->req_trigger = NULL;
 	mutex_unlock(&vdev->igate);
 }
-
-void vfio_pci_signal_req(struct vfio_pci_core_device *vdev)
-{
-	mutex_lock(&vdev->igate);
-	if (vdev->req_trigger)
-		eventfd_signal(vdev->req_trigger);
-	mutex_unlock(&vdev->igate);
-}

@@ -112,7 +112,6 @@ void vfio_pci_intx_mask(struct vfio_pci_core_device *vdev);
 void vfio_pci_intx_unmask(struct vfio_pci_core_device *vdev);
 /* Disables whichever of INTx/MSI/MSI-X is active and clears ERR/REQ (last close). */
 void vfio_pci_irqs_teardown(struct vfio_pci_core_device *vdev);
-void vfio_pci_signal_req(struct vfio_pci_core_device *vdev);
 
 /* vfio_pci_rdwr.c */
 ssize_t vfio_pci_bar_rw(struct vfio_pci_core_device *vdev, char *buf, size_t count, s64 *ppos,
