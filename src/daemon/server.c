@@ -73,6 +73,8 @@ static void bootstrap_serve(struct uvfiod *d, int fd)
 		return;
 	}
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
+	/* A group closed just before this open must be free again, as on Linux. */
+	sessions_settle(d);
 	ret = devfs_open(d->world, path, (int)req.flags, &file);
 	world_trace(d->world, "{\"op\":\"open\",\"pid\":%d,\"path\":\"%s\",\"result\":%d}",
 		    (int)cred.pid, path, ret);

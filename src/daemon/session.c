@@ -8,6 +8,7 @@
  * violation ends the session: the file's reference is dropped, which runs
  * the kernel's release.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -353,7 +354,13 @@ static void *session_thread(void *arg)
 				break;
 			}
 		}
+		mutex_lock(&s->d->lock);
+		s->busy = true;
+		mutex_unlock(&s->d->lock);
 		ret = session_handle(s, &hdr, body, &cred, passed);
+		mutex_lock(&s->d->lock);
+		s->busy = false;
+		mutex_unlock(&s->d->lock);
 		if (passed >= 0)
 			close(passed);
 		free(body);
@@ -424,6 +431,36 @@ void sessions_shutdown(struct uvfiod *d)
 		mutex_cond_wait(&d->lock, &d->idle);
 	}
 	mutex_unlock(&d->lock);
+}
+
+/* An idle session whose client end is closed everywhere: its thread is about to release. */
+static bool session_hung_up(struct session *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
+
+	lockdep_assert_held(&s->d->lock);
+	return !s->busy && poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP));
+}
+
+void sessions_settle(struct uvfiod *d)
+{
+	/* Bounded: a hung-up session may still hold a request that blocks in the core. */
+	for (int tries = 0; tries < 1000; tries++) {
+		struct session *s;
+		bool pending = false;
+
+		mutex_lock(&d->lock);
+		list_for_each_entry(s, &d->sessions, node) {
+			if (session_hung_up(s)) {
+				pending = true;
+				break;
+			}
+		}
+		mutex_unlock(&d->lock);
+		if (!pending)
+			return;
+		usleep(1000);
+	}
 }
 
 void sessions_describe(struct uvfiod *d, FILE *out)

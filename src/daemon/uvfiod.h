@@ -63,6 +63,7 @@ struct session {
 	ino_t peer_ino; /* the client's end: what pidfd_getfd of its fd shows */
 	struct file *file; /* the session's reference */
 	pid_t opener; /* the process that opened it (open or GET_DEVICE_FD) */
+	bool busy; /* a request is being served; protected by d->lock */
 };
 
 /* The caller of one request. */
@@ -89,6 +90,12 @@ int send_reply(int fd, u16 type, s32 result, const void *body, size_t len, int p
 /* One line per open file: what it is and who opened it. */
 void sessions_describe(struct uvfiod *d, FILE *out);
 void sessions_shutdown(struct uvfiod *d);
+/*
+ * Waits (briefly, bounded) until every file whose last descriptor is closed
+ * and whose session is idle has been released: on Linux the release has run
+ * when close() returns, here the session thread sees the hangup a moment later.
+ */
+void sessions_settle(struct uvfiod *d);
 
 /* remote.c */
 int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_t uid);
