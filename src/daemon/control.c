@@ -37,6 +37,7 @@
 
 struct control_conn {
 	struct uvfiod *d;
+	struct list_head node; /* d->ctl_conns, protected by d->lock */
 	int fd;
 	struct uvfio_writer who;
 	char comm[32];
@@ -292,6 +293,10 @@ static void *control_thread_one(void *arg)
 		control_command(c, line, out);
 		fclose(out);
 	}
+	mutex_lock(&c->d->lock);
+	list_del(&c->node);
+	pthread_cond_broadcast(&c->d->idle);
+	mutex_unlock(&c->d->lock);
 	close(c->fd);
 	free(c);
 	return NULL;
@@ -328,8 +333,17 @@ static void *control_accept(void *arg)
 			.interrupted = control_client_gone,
 			.arg = c,
 		};
-		/* Detached: an unbind may block for as long as a program holds the device. */
+		/*
+		 * Detached: an unbind may block for as long as a program holds the
+		 * device. control_stop() waits for the list to empty instead of a join.
+		 */
+		mutex_lock(&d->lock);
+		list_add_tail(&c->node, &d->ctl_conns);
+		mutex_unlock(&d->lock);
 		if (pthread_create(&thread, NULL, control_thread_one, c)) {
+			mutex_lock(&d->lock);
+			list_del(&c->node);
+			mutex_unlock(&d->lock);
 			close(fd);
 			free(c);
 			continue;
@@ -361,12 +375,24 @@ int control_start(struct uvfiod *d)
 
 void control_stop(struct uvfiod *d)
 {
+	struct control_conn *c;
 	char path[PATH_MAX];
 
 	if (d->ctl_fd < 0)
 		return;
 	shutdown(d->ctl_fd, SHUT_RDWR);
 	pthread_join(d->ctl_thread, NULL);
+	/*
+	 * No new connection now. Hang up on the ones in flight (a client that never
+	 * sends its line) and wait for their threads: they use the world, which
+	 * goes next. Sessions are gone already, so no unbind still waits on a holder.
+	 */
+	mutex_lock(&d->lock);
+	list_for_each_entry(c, &d->ctl_conns, node)
+		shutdown(c->fd, SHUT_RDWR);
+	while (!list_empty(&d->ctl_conns))
+		mutex_cond_wait(&d->lock, &d->idle);
+	mutex_unlock(&d->lock);
 	close(d->ctl_fd);
 	d->ctl_fd = -1;
 	snprintf(path, sizeof(path), "%s/ctl.sock", d->dir);

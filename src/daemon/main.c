@@ -120,6 +120,7 @@ int uvfiod_main(int argc, char **argv)
 	pthread_cond_init(&d.idle, NULL);
 	INIT_LIST_HEAD(&d.sessions);
 	INIT_LIST_HEAD(&d.mms);
+	INIT_LIST_HEAD(&d.ctl_conns);
 	mutex_init(&d.trace_lock, "uvfiod->trace_lock");
 
 	if (machine) {

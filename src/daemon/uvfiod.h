@@ -49,6 +49,7 @@ struct uvfiod {
 
 	int ctl_fd; /* the control socket, $dir/ctl.sock */
 	pthread_t ctl_thread;
+	struct list_head ctl_conns; /* control connections being served; d->lock */
 	struct mutex trace_lock; /* a leaf: trace_fds */
 	int trace_fds[16];
 	unsigned int ntrace;
