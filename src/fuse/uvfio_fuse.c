@@ -380,6 +380,7 @@ static void uf_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	/* Entries are whole: the offsets are entry boundaries, cut at one too. */
 	{
 		size_t end = (size_t)off, next = (size_t)off;
+		char *copy;
 
 		while (next < d->size) {
 			const struct fuse_dirent {
@@ -392,7 +393,17 @@ static void uf_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			next = de->off;
 			end = next;
 		}
-		fuse_reply_buf(req, d->buf + off, end - (size_t)off);
+		/*
+		 * Reply from a private copy, as uf_read does: once the reply is on its
+		 * way the caller may close the directory, and RELEASEDIR (another
+		 * thread) frees d before writev returns.
+		 */
+		copy = malloc(end - (size_t)off + 1);
+		if (!copy)
+			return (void)fuse_reply_err(req, ENOMEM);
+		memcpy(copy, d->buf + off, end - (size_t)off);
+		fuse_reply_buf(req, copy, end - (size_t)off);
+		free(copy);
 	}
 }
 

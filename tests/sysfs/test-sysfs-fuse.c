@@ -131,7 +131,7 @@ TEST(sysfs_fuse, shell)
 	fixture_mount(&fx);
 	snprintf(
 		cmd, sizeof(cmd),
-		"set -e; cd %s\n"
+		"set -ex; cd %s\n"
 		"test \"$(cat sys/bus/pci/devices/0000:00:03.0/vendor)\" = 0x1234\n"
 		"ls -l sys/bus/pci/devices/0000:00:03.0/ | grep -q '^-rw------- .* 1048576 .* resource0$'\n"
 		"ls -l sys/bus/pci/devices/ | grep -q '0000:01:01.0 -> ../../../devices/pci0000:00/0000:00:04.0/0000:01:01.0$'\n"
