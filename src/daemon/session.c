@@ -354,13 +354,9 @@ static void *session_thread(void *arg)
 				break;
 			}
 		}
-		mutex_lock(&s->d->lock);
-		s->busy = true;
-		mutex_unlock(&s->d->lock);
+		atomic_store(&s->busy, true);
 		ret = session_handle(s, &hdr, body, &cred, passed);
-		mutex_lock(&s->d->lock);
-		s->busy = false;
-		mutex_unlock(&s->d->lock);
+		atomic_store(&s->busy, false);
 		if (passed >= 0)
 			close(passed);
 		free(body);
@@ -439,7 +435,7 @@ static bool session_hung_up(struct session *s)
 	struct pollfd p = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
 
 	lockdep_assert_held(&s->d->lock);
-	return !s->busy && poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP));
+	return !atomic_load(&s->busy) && poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP));
 }
 
 void sessions_settle(struct uvfiod *d)

@@ -20,6 +20,7 @@
 #define UVFIO_DAEMON_UVFIOD_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <sys/types.h>
@@ -64,7 +65,7 @@ struct session {
 	ino_t peer_ino; /* the client's end: what pidfd_getfd of its fd shows */
 	struct file *file; /* the session's reference */
 	pid_t opener; /* the process that opened it (open or GET_DEVICE_FD) */
-	bool busy; /* a request is being served; protected by d->lock */
+	atomic_bool busy; /* a request is being served (no lock: the request path stays lock-free) */
 };
 
 /* The caller of one request. */

@@ -44,21 +44,6 @@ static struct {
 	size_t n, cap;
 } bk = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static void bk_lock(sigset_t *saved)
-{
-	sigset_t all;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, saved);
-	pthread_mutex_lock(&bk.lock);
-}
-
-static void bk_unlock(const sigset_t *saved)
-{
-	pthread_mutex_unlock(&bk.lock);
-	pthread_sigmask(SIG_SETMASK, saved, NULL);
-}
-
 /* Drops records overlapping [start, start + len); bk.lock held. */
 static void __forget(uintptr_t start, size_t len)
 {
@@ -80,9 +65,9 @@ void shim_dma_backing_forget(void *addr, size_t len)
 
 	if (!len)
 		return;
-	bk_lock(&saved);
+	shim_lock(&bk.lock, &saved);
 	__forget((uintptr_t)addr, len);
-	bk_unlock(&saved);
+	shim_unlock(&bk.lock, &saved);
 }
 
 void shim_dma_backing_note(void *addr, size_t len, int flags, int fd, off_t offset)
@@ -103,7 +88,7 @@ void shim_dma_backing_note(void *addr, size_t len, int flags, int fd, off_t offs
 	if (dup_fd < 0)
 		return;
 
-	bk_lock(&saved);
+	shim_lock(&bk.lock, &saved);
 	if (bk.n == bk.cap && bk.cap < DMA_BACKING_MAX) {
 		size_t cap = bk.cap ? 2 * bk.cap : 16;
 		struct backing *v = realloc(bk.v, cap * sizeof(*v));
@@ -124,7 +109,7 @@ void shim_dma_backing_note(void *addr, size_t len, int flags, int fd, off_t offs
 		};
 		dup_fd = -1;
 	}
-	bk_unlock(&saved);
+	shim_unlock(&bk.lock, &saved);
 	if (dup_fd >= 0)
 		REAL(close)(dup_fd);
 }
@@ -136,7 +121,7 @@ int shim_dma_backing_find(uint64_t vaddr, uint64_t len, struct uvfio_mem_backing
 
 	if (!len || vaddr + len < vaddr)
 		return -1;
-	bk_lock(&saved);
+	shim_lock(&bk.lock, &saved);
 	for (size_t i = 0; i < bk.n; i++) {
 		const struct backing *b = &bk.v[i];
 		struct stat st;
@@ -152,7 +137,7 @@ int shim_dma_backing_find(uint64_t vaddr, uint64_t len, struct uvfio_mem_backing
 		out->offset = (uint64_t)b->offset;
 		break;
 	}
-	bk_unlock(&saved);
+	shim_unlock(&bk.lock, &saved);
 	return fd;
 }
 

@@ -148,19 +148,9 @@ bool shim_fd_is_uvfio(int fd)
 	return shim_file_get(fd, &f);
 }
 
-static void shim_file_lock(const struct shim_file *f, sigset_t *saved)
+static pthread_mutex_t *shim_file_lock_of(const struct shim_file *f)
 {
-	sigset_t all;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, saved);
-	pthread_mutex_lock(&fds.file_lock[inode_hash(f->dev, f->ino) % FILE_LOCKS]);
-}
-
-static void shim_file_unlock(const struct shim_file *f, const sigset_t *saved)
-{
-	pthread_mutex_unlock(&fds.file_lock[inode_hash(f->dev, f->ino) % FILE_LOCKS]);
-	pthread_sigmask(SIG_SETMASK, saved, NULL);
+	return &fds.file_lock[inode_hash(f->dev, f->ino) % FILE_LOCKS];
 }
 
 /* ---------------------------------------------------------------------------
@@ -423,9 +413,9 @@ int shim_call(const struct shim_file *f, struct shim_msg *m)
 	sigset_t saved;
 	int ret;
 
-	shim_file_lock(f, &saved);
+	shim_lock(shim_file_lock_of(f), &saved);
 	ret = sock_call(f->fd, m);
-	shim_file_unlock(f, &saved);
+	shim_unlock(shim_file_lock_of(f), &saved);
 	if (!ret && !m->accept_fd && m->fd >= 0) {
 		close(m->fd);
 		m->fd = -1;

@@ -14,6 +14,7 @@
 #define UVFIO_PRELOAD_FDS_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -75,6 +76,26 @@ ssize_t shim_file_rw(const struct shim_file *f, bool write, void *buf, size_t le
 /* The caller's memory, read and written without faulting: 0 or -EFAULT. */
 int shim_copy_from_user(void *dst, uint64_t src, size_t len);
 int shim_copy_to_user(uint64_t dst, const void *src, size_t len);
+
+/*
+ * The shim's locks are taken with every signal blocked: a handler (the trap
+ * handler, or the program's own calling into the shim) must never run while
+ * its thread holds one.
+ */
+static inline void shim_lock(pthread_mutex_t *m, sigset_t *saved)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, saved);
+	pthread_mutex_lock(m);
+}
+
+static inline void shim_unlock(pthread_mutex_t *m, const sigset_t *saved)
+{
+	pthread_mutex_unlock(m);
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
 
 /* -1 with errno for negative r, r otherwise. */
 static inline long shim_ret(long r)

@@ -82,17 +82,12 @@ void shim_mmap_atfork_child(void)
 
 static void mm_lock(sigset_t *saved)
 {
-	sigset_t all;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, saved);
-	pthread_mutex_lock(&mm.lock);
+	shim_lock(&mm.lock, saved);
 }
 
 static void mm_unlock(const sigset_t *saved)
 {
-	pthread_mutex_unlock(&mm.lock);
-	pthread_sigmask(SIG_SETMASK, saved, NULL);
+	shim_unlock(&mm.lock, saved);
 }
 
 static bool test_bit8(const uint8_t *map, size_t i)

@@ -4,14 +4,26 @@
 
 #include "procmaps.h"
 
-int procmaps_probe(pid_t pid, u64 addr, u64 len, bool write)
+/* One line of /proc/PID/maps. */
+struct vma {
+	unsigned long long lo, hi, off, inode;
+	unsigned int maj, min;
+	char perms[8];
+};
+
+/*
+ * 0 if the mappings of process pid cover [addr, addr + len) with no hole and
+ * ok() accepts every one of them (cur: the first address of the range it
+ * holds), else -EFAULT.
+ */
+static int procmaps_cover(pid_t pid, u64 addr, u64 len,
+			  bool (*ok)(const struct vma *v, u64 cur, const void *arg),
+			  const void *arg)
 {
 	u64 end = addr + len, cur = addr;
 	char path[64], line[512];
 	FILE *f;
 
-	if (!len)
-		return 0;
 	if (end < addr)
 		return -EFAULT;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
@@ -19,52 +31,61 @@ int procmaps_probe(pid_t pid, u64 addr, u64 len, bool write)
 	if (!f)
 		return -EFAULT;
 	while (cur < end && fgets(line, sizeof(line), f)) {
-		unsigned long long lo, hi;
-		char perms[8];
+		struct vma v;
 
-		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3)
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &v.lo, &v.hi, v.perms, &v.off,
+			   &v.maj, &v.min, &v.inode) != 7)
 			continue;
-		if (hi <= cur)
+		if (v.hi <= cur)
 			continue;
-		if (lo > cur)
-			break; /* a hole */
-		if (perms[0] != 'r' || (write && perms[1] != 'w'))
-			break;
-		cur = hi;
+		if (v.lo > cur || !ok(&v, cur, arg))
+			break; /* a hole, or a mapping that does not qualify */
+		cur = v.hi;
 	}
 	fclose(f);
 	return cur >= end ? 0 : -EFAULT;
 }
 
+static bool vma_accessible(const struct vma *v, u64 cur, const void *arg)
+{
+	const bool *write = arg;
+
+	return v->perms[0] == 'r' && (!*write || v->perms[1] == 'w');
+}
+
+int procmaps_probe(pid_t pid, u64 addr, u64 len, bool write)
+{
+	if (!len)
+		return 0;
+	return procmaps_cover(pid, addr, len, vma_accessible, &write);
+}
+
+struct shared_file {
+	u64 addr, offset;
+	dev_t dev;
+	ino_t ino;
+	bool write;
+};
+
+/* The same file, shared, at the offset that lines up with the range's start. */
+static bool vma_maps_file(const struct vma *v, u64 cur, const void *arg)
+{
+	const struct shared_file *sf = arg;
+
+	return vma_accessible(v, cur, &sf->write) && v->perms[3] == 's' &&
+	       makedev(v->maj, v->min) == sf->dev && v->inode == sf->ino &&
+	       v->off + (cur - v->lo) == sf->offset + (cur - sf->addr);
+}
+
 int procmaps_shared_file(pid_t pid, u64 addr, u64 len, dev_t dev, ino_t ino, u64 offset, bool write)
 {
-	u64 end = addr + len, cur = addr;
-	char path[64], line[512];
-	FILE *f;
+	struct shared_file sf = { .addr = addr,
+				  .offset = offset,
+				  .dev = dev,
+				  .ino = ino,
+				  .write = write };
 
-	if (!len || end < addr)
+	if (!len)
 		return -EFAULT;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -EFAULT;
-	while (cur < end && fgets(line, sizeof(line), f)) {
-		unsigned long long lo, hi, off, inode;
-		unsigned int maj, min;
-		char perms[8];
-
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &lo, &hi, perms, &off, &maj, &min,
-			   &inode) != 7)
-			continue;
-		if (hi <= cur)
-			continue;
-		/* A hole, private or foreign pages, or a mapping whose offset does not line up. */
-		if (lo > cur || perms[0] != 'r' || (write && perms[1] != 'w') || perms[3] != 's' ||
-		    makedev(maj, min) != dev || inode != ino ||
-		    off + (cur - lo) != offset + (cur - addr))
-			break;
-		cur = hi;
-	}
-	fclose(f);
-	return cur >= end ? 0 : -EFAULT;
+	return procmaps_cover(pid, addr, len, vma_maps_file, &sf);
 }
