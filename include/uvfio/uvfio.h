@@ -135,6 +135,20 @@ int uvfio_pci_unplug(struct uvfio_world *w, const char *bdf, const struct uvfio_
 int uvfio_pci_plug(struct uvfio_world *w, const char *bdf);
 
 /*
+ * Mediated-device parents (docs/mdev.md). add instantiates the vendor model
+ * `model` ("mtty") as a parent named name, with the model's "key=value ..."
+ * params (NULL: none): -EEXIST for a name in use, -ENOENT for an unknown
+ * model, -EINVAL for bad params (a one-line reason in err). remove unregisters
+ * the parent: creates and removes in flight finish first, new ones fail
+ * ENODEV, and each instance is removed, which waits for its VFIO user as an
+ * unbind does (who: as for uvfio_pci_unplug). -ENODEV: no such parent.
+ */
+int uvfio_mdev_parent_add(struct uvfio_world *w, const char *model, const char *name,
+			  const char *params, char *err, size_t errlen);
+int uvfio_mdev_parent_remove(struct uvfio_world *w, const char *name,
+			     const struct uvfio_writer *who);
+
+/*
  * The VFIO device-request cadence: vfio_unregister_group_dev asks the user again
  * every ms milliseconds (the kernel's 10 s by default; tests shorten it).
  */
