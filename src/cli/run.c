@@ -247,8 +247,14 @@ static void path_append_dir_of(const char *exe)
 	free(buf);
 }
 
-static int run_program(const char *dir, pid_t daemon_pid, const char *preload, bool sandbox,
-		       char **argv)
+/* How PROGRAM runs: in the read-only-/sys namespace; with the daemon's /dev/kvm. */
+struct run_opts {
+	bool sandbox;
+	bool kvm;
+};
+
+static int run_program(const char *dir, pid_t daemon_pid, const char *preload,
+		       const struct run_opts *o, char **argv)
 {
 	char sock[PATH_MAX + 32], root[PATH_MAX + 32], pidstr[16], ld[PATH_MAX * 2 + 2];
 	const char *old = getenv("LD_PRELOAD");
@@ -272,7 +278,7 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload, b
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		if (sandbox) {
+		if (o->sandbox) {
 			int ret = sandbox_enter();
 
 			if (ret && geteuid() == 0) {
@@ -292,6 +298,10 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload, b
 		else
 			unsetenv("UVFIO_DAEMON_PID");
 		setenv("UVFIO_DIR", dir, 1);
+		if (o->kvm)
+			setenv("UVFIO_KVM", "1", 1);
+		else
+			unsetenv("UVFIO_KVM");
 		if (self[0]) {
 			setenv("UVFIO_MODPROBE", self, 1);
 			path_append_dir_of(self);
@@ -311,8 +321,8 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload, b
 
 static void run_usage(FILE *out)
 {
-	fputs("Usage: uvfio run [--machine FILE] [--no-sandbox] [--keep-dir] -- PROGRAM [ARGS...]\n"
-	      "       uvfio run --attach DIR [--no-sandbox] -- PROGRAM [ARGS...]\n"
+	fputs("Usage: uvfio run [--machine FILE] [--kvm] [--no-sandbox] [--keep-dir] -- PROGRAM [ARGS...]\n"
+	      "       uvfio run --attach DIR [--kvm] [--no-sandbox] -- PROGRAM [ARGS...]\n"
 	      "\n"
 	      "Runs PROGRAM with libuvfio-preload.so so that its /dev/vfio and /sys accesses\n"
 	      "reach a uvfio daemon, and exits with PROGRAM's status. By default the daemon\n"
@@ -329,6 +339,9 @@ static void run_usage(FILE *out)
 	      "  -a, --attach DIR    use the running daemon serving DIR\n"
 	      "  -m, --machine FILE  a machine file (docs/machine-format.md) for the private\n"
 	      "                      daemon\n"
+	      "      --kvm           open(\"/dev/kvm\") reaches the daemon's KVM model: VMs\n"
+	      "                      with the kvm-vfio device (KVM_DEV_VFIO_FILE_ADD/DEL),\n"
+	      "                      no vCPUs; without it /dev/kvm is the host's\n"
 	      "      --no-sandbox    run PROGRAM in this mount namespace\n"
 	      "      --keep-dir      leave the private daemon's directory (for debugging)\n"
 	      "  -h, --help          this text\n"
@@ -345,12 +358,14 @@ int cmd_run(int argc, char **argv)
 		{ "machine", required_argument, NULL, 'm' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "keep-dir", no_argument, NULL, 'K' },
+		{ "kvm", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *machine = NULL, *attach = NULL, *tmp = getenv("TMPDIR");
 	char dir[PATH_MAX], preload[PATH_MAX], root[PATH_MAX + 8];
-	bool sandbox = true, keep = false;
+	struct run_opts o = { .sandbox = true };
+	bool keep = false;
 	int c, ret, status;
 	pid_t daemon = 0;
 
@@ -364,7 +379,10 @@ int cmd_run(int argc, char **argv)
 			machine = optarg;
 			break;
 		case 'S':
-			sandbox = false;
+			o.sandbox = false;
+			break;
+		case 'k':
+			o.kvm = true;
 			break;
 		case 'K':
 			keep = true;
@@ -397,7 +415,7 @@ int cmd_run(int argc, char **argv)
 	if (attach) {
 		if (attach_find(attach, dir, &daemon))
 			return 1;
-		ret = run_program(dir, daemon, preload, sandbox, argv + optind);
+		ret = run_program(dir, daemon, preload, &o, argv + optind);
 		if (ret < 0) {
 			fprintf(stderr, "uvfio run: %s\n", strerror(errno));
 			return 1;
@@ -415,7 +433,7 @@ int cmd_run(int argc, char **argv)
 		rmdir(dir);
 		return 1;
 	}
-	ret = run_program(dir, daemon, preload, sandbox, argv + optind);
+	ret = run_program(dir, daemon, preload, &o, argv + optind);
 	kill(daemon, SIGTERM);
 	while (waitpid(daemon, &status, 0) < 0 && errno == EINTR)
 		;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * `uvfio tree`: the world as a person wants to see it: the PCI hierarchy
- * with each function's ids, model, IOMMU group and driver, then the groups
- * and the drivers with what they hold.
+ * with each function's ids, model, IOMMU group and driver, then the groups,
+ * the drivers with what they hold, and VFIO's groups with who uses them.
+ * A group whose lock is held (an open or close in progress) is shown as
+ * busy rather than waited for: the tree must not hang behind a program.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "iommu/iommu.h"
 #include "pci/pci.h"
 #include "uvfio/uvfio.h"
+#include "vfio/vfio.h"
 #include "world.h"
 
 static void tree_print_bus(struct uvfio_world *w, struct pci_bus *bus, FILE *out,
@@ -45,8 +48,47 @@ static int tree_print_member(struct device *dev, void *data)
 	return 0;
 }
 
+/* One VFIO group: open or not, its container, whether a VM knows it, its devices. */
+static void tree_print_vfio_group(struct vfio_group *group, FILE *out)
+{
+	struct vfio_device *vdev;
+	bool kvm;
+
+	if (!mutex_trylock(&group->group_lock)) {
+		fprintf(out, "  (a group being opened or closed)\n");
+		return;
+	}
+	if (!group->iommu_group) {
+		mutex_unlock(&group->group_lock);
+		return; /* orphaned: its last device is gone */
+	}
+	fprintf(out, "  /dev/vfio/%d", iommu_group_id(group->iommu_group));
+	mutex_lock(&group->kvm_ref_lock);
+	kvm = group->kvm;
+	mutex_unlock(&group->kvm_ref_lock);
+	fprintf(out, "  %s%s%s%s", group->opened_file ? "open" : "closed",
+		group->container ? ", in a container" : "", kvm ? ", kvm" : "",
+		group->type == VFIO_EMULATED_IOMMU ? ", emulated iommu" : "");
+	mutex_lock(&group->device_lock);
+	list_for_each_entry(vdev, &group->device_list, group_next) {
+		unsigned int open = 0;
+
+		if (mutex_trylock(&vdev->dev_set->lock)) {
+			open = vdev->open_count;
+			mutex_unlock(&vdev->dev_set->lock);
+		}
+		fprintf(out, "  %s%s", dev_name(vdev->dev), open ? " (open)" : "");
+	}
+	mutex_unlock(&group->device_lock);
+	mutex_unlock(&group->group_lock);
+	fprintf(out, "\n");
+}
+
 void uvfio_world_print_tree(struct uvfio_world *w, FILE *out)
 {
+	struct vfio_group *vgroup;
+	int ngroups = 0;
+
 	struct iommu_group *group;
 	struct pci_bus *bus;
 
@@ -88,4 +130,14 @@ void uvfio_world_print_tree(struct uvfio_world *w, FILE *out)
 		mutex_unlock(&w->pci_bus.lock);
 		fprintf(out, "%s\n", n ? "" : " -");
 	}
+
+	fprintf(out, "vfio\n");
+	mutex_lock(&w->vfio.group_lock);
+	list_for_each_entry(vgroup, &w->vfio.group_list, vfio_next) {
+		tree_print_vfio_group(vgroup, out);
+		ngroups++;
+	}
+	mutex_unlock(&w->vfio.group_lock);
+	if (!ngroups)
+		fprintf(out, "  -\n");
 }

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/kvm.h>
 #include <linux/vfio.h>
 #include <poll.h>
 #include <pthread.h>
@@ -427,10 +428,12 @@ int shim_call(const struct shim_file *f, struct shim_msg *m)
  * open
  */
 
-bool shim_is_dev_vfio_node(const char *path)
+bool shim_is_daemon_node(const char *path)
 {
 	const char *p;
 
+	if (path && shim_kvm() && !strcmp(path, "/dev/kvm"))
+		return true;
 	if (!path || strncmp(path, "/dev/vfio/", 10))
 		return false;
 	p = path + 10;
@@ -540,6 +543,11 @@ static size_t ioctl_payload(unsigned int cmd, unsigned long arg, void **payload)
 	void *buf;
 
 	*payload = NULL;
+	if (_IOC_TYPE(cmd) == KVMIO) {
+		/* KVM's ioctls carry their size; _IO ones pass a value. */
+		argsz = _IOC_DIR(cmd) == _IOC_NONE ? 0 : (uint32_t)min((size_t)_IOC_SIZE(cmd), cap);
+		goto copy;
+	}
 	if (_IOC_TYPE(cmd) != VFIO_TYPE || ioctl_by_value(cmd))
 		return 0;
 
@@ -561,6 +569,9 @@ static size_t ioctl_payload(unsigned int cmd, unsigned long arg, void **payload)
 	else if (shim_copy_from_user(&argsz, arg, sizeof(argsz)))
 		return 0;
 	argsz = (uint32_t)min(max((size_t)argsz, sizeof(uint32_t)), cap);
+copy:
+	if (!argsz)
+		return 0;
 	buf = malloc(argsz);
 	if (!buf)
 		return 0;
@@ -670,7 +681,17 @@ static int file_ioctl(const struct shim_file *f, unsigned int cmd, unsigned long
 		goto out;
 	}
 	ret = m.result;
-	if (ret >= 0 && m.fd >= 0) {
+	if (ret >= 0 && m.fd >= 0 && cmd == KVM_CREATE_DEVICE) {
+		/* The new descriptor goes back in the struct, not as the result. */
+		int32_t fd = m.fd;
+
+		if (shim_copy_to_user(arg + offsetof(struct kvm_create_device, fd), &fd,
+				      sizeof(fd))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		m.fd = -1;
+	} else if (ret >= 0 && m.fd >= 0) {
 		ret = m.fd;
 		m.fd = -1;
 	}

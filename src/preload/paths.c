@@ -93,7 +93,7 @@ static bool open_needs_mode(int flags)
 /* A /dev/vfio node: the daemon's file instead of the tree's device node. */
 static bool shim_is_vfio_open(const char *path)
 {
-	return path && path[0] == '/' && shim_active() && shim_is_dev_vfio_node(path);
+	return path && path[0] == '/' && shim_active() && shim_is_daemon_node(path);
 }
 
 /* fstatat(fd, "", st, AT_EMPTY_PATH): fstat of fd, which may be a uvfio descriptor. */

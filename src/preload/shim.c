@@ -3,7 +3,8 @@
  * libuvfio-preload.so: initialisation, the environment and the real libc.
  *
  * `uvfio run` sets UVFIO_SOCKET (the daemon's bootstrap socket), UVFIO_ROOT
- * (its FUSE tree) and UVFIO_DAEMON_PID; without UVFIO_SOCKET the shim is
+ * (its FUSE tree) and UVFIO_DAEMON_PID, and with --kvm UVFIO_KVM=1 (the
+ * daemon's /dev/kvm instead of the host's); without UVFIO_SOCKET the shim is
  * inert and every wrapper passes straight through. The environment is read
  * once, at load time: a program that edits its own environment does not
  * change where its descriptors lead.
@@ -31,6 +32,7 @@ static struct {
 	char root[PATH_MAX];
 	pid_t daemon_pid;
 	bool debug;
+	bool kvm;
 } shim_env;
 
 void *shim_dlsym_next(const char *name)
@@ -51,6 +53,11 @@ const char *shim_root(void)
 pid_t shim_daemon_pid(void)
 {
 	return shim_env.daemon_pid;
+}
+
+bool shim_kvm(void)
+{
+	return shim_env.kvm;
 }
 
 bool shim_active(void)
@@ -108,6 +115,8 @@ void shim_env_reload(void)
 	env_copy(shim_env.socket, sizeof(shim_env.socket), "UVFIO_SOCKET");
 	env_copy(shim_env.root, sizeof(shim_env.root), "UVFIO_ROOT");
 	shim_env.debug = getenv("UVFIO_SHIM_DEBUG") != NULL;
+	pid = getenv("UVFIO_KVM");
+	shim_env.kvm = pid && !strcmp(pid, "1");
 	shim_env.daemon_pid = 0;
 	pid = getenv("UVFIO_DAEMON_PID");
 	if (pid && *pid) {

@@ -54,11 +54,13 @@ const char *shim_socket_path(void); /* $UVFIO_SOCKET: the daemon's bootstrap soc
 const char *shim_root(void); /* $UVFIO_ROOT: the FUSE tree holding sys/ and dev/ */
 pid_t shim_daemon_pid(void); /* $UVFIO_DAEMON_PID */
 bool shim_active(void);
+/* $UVFIO_KVM=1: open("/dev/kvm") reaches the daemon's KVM model. */
+bool shim_kvm(void);
 
 void shim_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* fds.c: open a /dev/vfio node through the daemon; -1 + errno like open(2). */
-bool shim_is_dev_vfio_node(const char *path);
+/* fds.c: open a /dev/vfio node (or /dev/kvm with UVFIO_KVM) through the daemon; -1 + errno like open(2). */
+bool shim_is_daemon_node(const char *path);
 int shim_dev_open(const char *path, int flags);
 
 /*

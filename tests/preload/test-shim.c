@@ -58,16 +58,16 @@ static int open_device(int group)
 
 TEST(shim, dev_vfio_node_names)
 {
-	ASSERT_TRUE(shim_is_dev_vfio_node("/dev/vfio/vfio"));
-	ASSERT_TRUE(shim_is_dev_vfio_node("/dev/vfio/0"));
-	ASSERT_TRUE(shim_is_dev_vfio_node("/dev/vfio/17"));
-	ASSERT_FALSE(shim_is_dev_vfio_node("/dev/vfio/"));
-	ASSERT_FALSE(shim_is_dev_vfio_node("/dev/vfio/01"));
-	ASSERT_FALSE(shim_is_dev_vfio_node("/dev/vfio/1a"));
-	ASSERT_FALSE(shim_is_dev_vfio_node("/dev/vfio/devices/vfio0"));
-	ASSERT_FALSE(shim_is_dev_vfio_node("/dev/vfio"));
-	ASSERT_FALSE(shim_is_dev_vfio_node("/dev/null"));
-	ASSERT_FALSE(shim_is_dev_vfio_node(NULL));
+	ASSERT_TRUE(shim_is_daemon_node("/dev/vfio/vfio"));
+	ASSERT_TRUE(shim_is_daemon_node("/dev/vfio/0"));
+	ASSERT_TRUE(shim_is_daemon_node("/dev/vfio/17"));
+	ASSERT_FALSE(shim_is_daemon_node("/dev/vfio/"));
+	ASSERT_FALSE(shim_is_daemon_node("/dev/vfio/01"));
+	ASSERT_FALSE(shim_is_daemon_node("/dev/vfio/1a"));
+	ASSERT_FALSE(shim_is_daemon_node("/dev/vfio/devices/vfio0"));
+	ASSERT_FALSE(shim_is_daemon_node("/dev/vfio"));
+	ASSERT_FALSE(shim_is_daemon_node("/dev/null"));
+	ASSERT_FALSE(shim_is_daemon_node(NULL));
 }
 
 TEST(shim, open_protocol)

@@ -120,6 +120,29 @@ t_fdpass() {
 	"$UVFIO" run -- "$PROGS/vfio-fdpass"
 }
 
+t_kvm_vfio() {
+	# A VM and its kvm-vfio device through the daemon's /dev/kvm (kvm-vfio.c),
+	# and nothing left held afterwards.
+	"$UVFIO" run --kvm -- bash -c '"$0" && uvfio tree' "$PROGS/kvm-vfio" >"$out/kvm" 2>&1
+	local st=$?
+	cat "$out/kvm"
+	[ "$st" = 0 ] || return 1
+	grep -q '^  /dev/vfio/1  closed  0000:00:03.0$' "$out/kvm" || { echo "tree: still held"; return 1; }
+	# While a VM holds the group, uvfio tree says so; gone once it lets go.
+	"$UVFIO" run --kvm -- bash -c '
+		mkfifo "$1/hold"
+		"$0" --hold <"$1/hold" >"$1/held" & exec 4>"$1/hold"
+		for i in $(seq 100); do grep -q held "$1/held" && break; sleep 0.05; done
+		uvfio tree | grep "^  /dev/vfio/1" || exit 1
+		exec 4>&-; wait $! || exit 1
+		uvfio tree | grep "^  /dev/vfio/1"' "$PROGS/kvm-vfio" "$out" >"$out/kvm" 2>&1 || { cat "$out/kvm"; return 1; }
+	cat "$out/kvm"
+	[ "$(sed -n 1p "$out/kvm")" = "  /dev/vfio/1  open, in a container, kvm  0000:00:03.0 (open)" ] || return 1
+	[ "$(sed -n 2p "$out/kvm")" = "  /dev/vfio/1  closed  0000:00:03.0" ] || return 1
+	# Without --kvm, /dev/kvm stays the host's.
+	"$UVFIO" run -- bash -c '[ -z "${UVFIO_KVM:-}" ]'
+}
+
 t_kill_mid_ioctl() {
 	# A program hammering edu (MAP/UNMAP, config writes, region reads, mmap
 	# loads, SET_IRQS, DMA) is SIGKILLed at random moments, sometimes before it
@@ -188,7 +211,7 @@ t_kill_released_at_wait() {
 
 if ! have_shim; then
 	for t in edu_example exit_status sys_readonly lspci driverctl bash_redirections \
-		vfio_full fdpass kill_mid_ioctl kill_released_at_wait; do
+		vfio_full fdpass kvm_vfio kill_mid_ioctl kill_released_at_wait; do
 		skip "$t" "libuvfio-preload.so not built"
 	done
 else
@@ -200,6 +223,7 @@ else
 	if have_fuse; then run bash_redirections t_bash_redirections; else skip bash_redirections "no FUSE"; fi
 	if have_fuse; then run vfio_full t_vfio_full; else skip vfio_full "no FUSE"; fi
 	if have_fuse; then run fdpass t_fdpass; else skip fdpass "no FUSE"; fi
+	if have_fuse; then run kvm_vfio t_kvm_vfio; else skip kvm_vfio "no FUSE"; fi
 	if have_fuse; then
 		run kill_mid_ioctl t_kill_mid_ioctl
 		if [ -s "$out/busy" ]; then

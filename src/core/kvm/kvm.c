@@ -254,6 +254,59 @@ struct kvm *kvm_from_vm_file(struct file *f)
 	return f->f_op == &kvm_vm_fops ? f->private_data : NULL;
 }
 
+/* /dev/kvm (kvm_dev_ioctl): the VM factory. */
+
+#define KVM_API_VERSION_12 12
+
+static long kvm_dev_ioctl(struct file *f, struct task *t, unsigned int cmd, unsigned long arg)
+{
+	struct file *vm;
+	int ret;
+
+	switch (cmd) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : KVM_API_VERSION_12;
+	case KVM_CREATE_VM:
+		/* x86 knows machine types 0 (default) and the protected ones, not modelled. */
+		if (arg)
+			return -EINVAL;
+		ret = kvm_dev_ioctl_create_vm(f->world, &vm);
+		if (ret)
+			return ret;
+		ret = t->ops->fd_install(t, vm);
+		if (ret < 0)
+			fput(vm);
+		return ret;
+	case KVM_CHECK_EXTENSION:
+		/* Only what this VM can do: devices (kvm-vfio). */
+		return arg == KVM_CAP_DEVICE_CTRL;
+	default:
+		return -EINVAL; /* kvm_arch_dev_ioctl */
+	}
+}
+
+static const struct file_operations kvm_dev_fops = {
+	.name = "kvm",
+	.ioctl = kvm_dev_ioctl,
+};
+
+int kvm_dev_open(struct uvfio_world *w, int flags, struct file **out)
+{
+	*out = file_alloc(w, &kvm_dev_fops, NULL, flags);
+	return 0;
+}
+
+enum kvm_file_kind kvm_file_kind(struct file *f)
+{
+	if (f->f_op == &kvm_dev_fops)
+		return KVM_FILE_DEV;
+	if (f->f_op == &kvm_vm_fops)
+		return KVM_FILE_VM;
+	if (f->f_op == &kvm_device_fops)
+		return KVM_FILE_DEVICE;
+	return KVM_FILE_NONE;
+}
+
 void kvm_vm_info(struct kvm *kvm, struct uvfio_kvm_info *out)
 {
 	out->users_count = refcount_read(&kvm->users_count);
