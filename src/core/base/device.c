@@ -206,10 +206,16 @@ err_no_driver:
 
 static int __driver_probe_device(struct device_driver *drv, struct device *dev)
 {
+	bool registered;
+
 	lockdep_assert_held(&dev->lock);
 	if (dev->driver)
 		return -EBUSY;
-	if (!dev->registered)
+	/* device_del() clears it under bus->lock only (dev->lock → bus->lock). */
+	mutex_lock(&dev->bus->lock);
+	registered = dev->registered;
+	mutex_unlock(&dev->bus->lock);
+	if (!registered)
 		return -ENODEV;
 	return really_probe(dev, drv);
 }

@@ -281,6 +281,8 @@ static int vfio_df_open(struct vfio_device_file *df)
 		ret = vfio_device_group_use_iommu(vdev);
 		if (ret)
 			goto err_count;
+		/* group_lock and dev_set->lock held: a driver's open may take KVM's locks (D2). */
+		world_race_point(vdev->vfio->world, "vfio_df_open.first");
 		if (vdev->ops->open_device) {
 			ret = vdev->ops->open_device(vdev);
 			if (ret)
@@ -595,8 +597,12 @@ void vfio_file_set_kvm(struct file *f, struct kvm *kvm)
 	if (!vfio_file_is_group(f))
 		return;
 	group = f->private_data;
-	old = world_quirk(group->vfio->world, UVFIO_QUIRK_KVM_VFIO_DESTROY);
-	/* Before the kvm_ref_lock fix this took group_lock (seed 004's chain ends here). */
+	old = world_quirk(group->vfio->world,
+			  UVFIO_QUIRK_KVM_VFIO_DESTROY | UVFIO_QUIRK_SET_KVM_GROUP_LOCK);
+	/*
+	 * Before the kvm_ref_lock fix this took group_lock: seed 004's chain ends
+	 * here, and so does D2's (kvm_vfio_release holds kvm->lock).
+	 */
 	if (old)
 		mutex_lock(&group->group_lock);
 	mutex_lock(&group->kvm_ref_lock);
