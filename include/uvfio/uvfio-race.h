@@ -57,6 +57,16 @@ enum {
 	/* before the 5.19 group locking: UNSET_CONTAINER decides on container_users,
 	 * lets go of the group, then detaches on that stale decision. */
 	UVFIO_QUIRK_UNSET_STALE_CHECK = 1u << 6,
+	/* D2, between 51cdc8bc120e and the kvm_ref_lock fix (Feb 2023): kvm-vfio is
+	 * freed by ->release, under kvm->lock, and vfio_file_set_kvm() takes
+	 * group_lock, which a first open holds while its driver takes kvm->lock. */
+	UVFIO_QUIRK_SET_KVM_GROUP_LOCK = 1u << 7,
+	/* seed 003, before 5.2's "vfio/mdev: Improve the create/remove sequence": an
+	 * mdev is on the bus, linked and active before its vendor driver probed, its
+	 * vendor remove runs before it leaves the bus, there is no unreg_sem, and
+	 * parent unregistration removes only the active instances and waits for
+	 * nothing else that uses the parent. */
+	UVFIO_QUIRK_MDEV_OLD_SEQUENCE = 1u << 8,
 };
 
 /* Replaces the world's quirk bits. -EINVAL for unknown bits. */

@@ -13,6 +13,7 @@ static const char *const race_point_names[] = {
 #if UVFIO_RACE_POINTS
 	"vfio_group_get_device_fd.found",
 	"vfio_df_close.last",
+	"vfio_df_open.first",
 	"vfio_group_fops_release",
 	"vfio_device_remove_group.unpublished",
 	"vfio_group_unset_container.detach",
@@ -22,6 +23,13 @@ static const char *const race_point_names[] = {
 	"kvm_vfio_file_del",
 	"kvm_vfio_release",
 	"kvm_destroy_vm",
+	"mdev_device_create.initialized",
+	"mdev_device_create.added",
+	"mdev_device_create.probed",
+	"mdev_device_remove.inactive",
+	"mdev_device_remove.locked",
+	"mdev_unregister_parent.locked",
+	"mdev_unregister_parent.removed",
 #endif
 	NULL,
 };
@@ -30,7 +38,8 @@ static const char *const race_point_names[] = {
 	(UVFIO_QUIRK_GROUP_PUT_UNDER_LOCK | UVFIO_QUIRK_NO_DMA_OWNERSHIP |        \
 	 UVFIO_QUIRK_KVM_VFIO_DESTROY | UVFIO_QUIRK_KVM_VFIO_DECOUPLE_ANY |       \
 	 UVFIO_QUIRK_UNPUBLISH_AFTER_WAIT | UVFIO_QUIRK_CLOSE_TAKES_DEVICE_LOCK | \
-	 UVFIO_QUIRK_UNSET_STALE_CHECK)
+	 UVFIO_QUIRK_UNSET_STALE_CHECK | UVFIO_QUIRK_SET_KVM_GROUP_LOCK |         \
+	 UVFIO_QUIRK_MDEV_OLD_SEQUENCE)
 
 void world_races_init(struct uvfio_world *w)
 {

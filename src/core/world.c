@@ -222,6 +222,8 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	iommu_init(&w->iommu, w, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
 	vfio_init(&w->vfio, w);
+	class_registry_init(&w->classes);
+	mdev_core_init(&w->mdev, w);
 	ret = world_register_drivers(w);
 	if (ret) {
 		snprintf(err, errlen, "registering drivers: %s", strerror(-ret));
@@ -275,6 +277,9 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 		if (ret)
 			goto err_destroy;
 	}
+	ret = mdev_models_add_machine(w, m, err, errlen);
+	if (ret)
+		goto err_destroy;
 	*out = w;
 	return 0;
 
@@ -316,6 +321,8 @@ void uvfio_world_destroy(struct uvfio_world *w)
 		return;
 	/* Device models may have work queued: let it finish before devices go. */
 	loop_flush(w->loop);
+	/* mdev parents go first: their instances are VFIO devices too. */
+	mdev_core_exit(&w->mdev);
 	list_for_each_entry_safe(bus, n, &w->root_buses, node)
 		world_remove_bus(w, bus);
 	pci_removed_destroy(w);
@@ -326,6 +333,7 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	loop_free(w->loop);
 	vfio_exit(&w->vfio);
 	iommu_destroy(&w->iommu);
+	class_registry_destroy(&w->classes);
 	bus_destroy(&w->pci_bus);
 	mutex_destroy(&w->topology_lock);
 	race_registry_destroy(&w->races);

@@ -6,8 +6,10 @@
 #ifndef UVFIO_CORE_WORLD_H
 #define UVFIO_CORE_WORLD_H
 
+#include "base/class.h"
 #include "base/device.h"
 #include "iommu/iommu.h"
+#include "mdev/mdev.h"
 #include "pci/pci.h"
 #include "shared/loop.h"
 #include "shared/race.h"
@@ -28,6 +30,8 @@ struct uvfio_world {
 	struct list_head removed; /* of pci_removed: functions off their bus (pci/hotplug.c) */
 	struct iommu iommu;
 	struct vfio vfio;
+	struct class_registry classes; /* virtual class devices (base/class.c) */
+	struct mdev_core mdev; /* the mdev bus, instances and parents (mdev/) */
 	/* Host drivers and vfio-pci, registered at creation. */
 	struct pci_driver *drivers[8];
 	unsigned int ndrivers;

@@ -10,8 +10,15 @@
  *   /sys/bus/pci/{devices,drivers,slots,...}   the PCI bus
  *   /sys/class/{vfio,vfio-dev}                 class links
  *   /sys/kernel/iommu_groups/<n>               IOMMU groups
+ *   /sys/devices/virtual/<class>, /sys/class/<class>   virtual class devices
+ *                                               (base/class.c)
+ *   /sys/bus/mdev, /sys/class/mdev_bus, parents' mdev_supported_types and
+ *   instances                                   (mdev/mdev_sysfs.c)
  *   /sys/module/<mod>/parameters               module parameters
  *   /dev/vfio/{vfio,<N>}                       the VFIO device nodes
+ *
+ * The directory kinds, contexts and attribute tables are shared with those
+ * two files through base/sysfs_priv.h.
  *
  * Nothing is stored: a path is resolved component by component (symlinks
  * inside a path are followed as the VFS does) to a node, a directory kind
@@ -30,99 +37,13 @@
 #include "iommu/iommu.h"
 #include "pci/pci.h"
 #include "uvfio/uvfio.h"
+#include "base/class.h"
+#include "base/sysfs_priv.h"
+#include "mdev/mdev.h"
 #include "vfio/pci/vfio_pci_priv.h"
 #include "world.h"
 
-#define SYSFS_PAGE 4096
-#define SYSFS_PATH_MAX 4096
-#define SYSFS_NAME_MAX 64
-#define SYSFS_MAX_LINKS 40
-/* Character device numbers as the lab kernel shows them (kernel-facts §1). */
-#define MISC_MAJOR 10
-#define VFIO_MINOR 196
-#define VFIO_GROUP_MAJOR 245
-
-/* What a directory is about. */
-enum sysfs_kind {
-	SK_ROOT, /* "/": sys, dev */
-	SK_DEV,
-	SK_DEV_VFIO,
-	SK_SYS,
-	SK_BUS,
-	SK_BUS_PCI,
-	SK_BUS_PCI_DEVICES,
-	SK_BUS_PCI_DRIVERS,
-	SK_PCI_DRIVER,
-	SK_EMPTY, /* slots/, power/ of class devices */
-	SK_DEVICES,
-	SK_PCI_ROOT, /* pci0000:00 */
-	SK_PCI_DEV,
-	SK_PCI_DEV_POWER,
-	SK_VFIO_DEV_DIR, /* <bdf>/vfio-dev */
-	SK_VFIO_DEV, /* <bdf>/vfio-dev/vfioN */
-	SK_VIRTUAL,
-	SK_VIRTUAL_VFIO,
-	SK_VFIO_GROUP_DEV, /* devices/virtual/vfio/<N> */
-	SK_CLASS,
-	SK_CLASS_VFIO,
-	SK_CLASS_VFIO_DEV,
-	SK_KERNEL,
-	SK_IOMMU_GROUPS,
-	SK_IOMMU_GROUP,
-	SK_IOMMU_GROUP_DEVICES,
-	SK_MODULES,
-	SK_MODULE,
-	SK_MODULE_PARAMS,
-	SK_NR,
-};
-
-struct sysfs_module;
-
-/* A directory and the objects its entries are about. */
-struct sysfs_ctx {
-	struct uvfio_world *w;
-	enum sysfs_kind kind;
-	struct pci_dev *pdev; /* referenced */
-	struct pci_bus *bus; /* SK_PCI_ROOT: the root bus (lives as long as the world) */
-	struct pci_driver *drv;
-	struct iommu_group *group; /* referenced */
-	int id; /* VFIO group: its iommu group id; vfio-dev: the device index */
-	unsigned int minor; /* VFIO group: the minor of /dev/vfio/<id> */
-	const struct sysfs_module *mod;
-	long arg; /* the attribute's arg while one of its methods runs */
-};
-
-/* An entry of a directory: a file, a symlink, a subdirectory or a device node. */
-struct sysfs_attr {
-	const char *name;
-	unsigned int mode; /* S_IFREG | 0444 ... */
-	enum sysfs_kind dir; /* S_IFDIR: the subdirectory's kind */
-	bool (*visible)(struct sysfs_ctx *c);
-	/* Text: renders into buf (SYSFS_PAGE bytes); returns the length or -errno. */
-	ssize_t (*show)(struct sysfs_ctx *c, char *buf);
-	ssize_t (*store)(struct sysfs_ctx *c, const char *buf, size_t count);
-	/* Binary (config, resourceN, rom): positional access and st_size. */
-	ssize_t (*read)(struct sysfs_ctx *c, char *buf, size_t size, s64 off);
-	ssize_t (*write)(struct sysfs_ctx *c, const char *buf, size_t size, s64 off);
-	u64 (*size)(struct sysfs_ctx *c);
-	/* Symlinks: the target as an absolute path ("/sys/bus/pci"). */
-	int (*target)(struct sysfs_ctx *c, char *buf, size_t size);
-	long arg; /* resource index, character device number (major << 20 | minor) */
-};
-
-/* A resolved path: the directory c itself (attr NULL) or one of its entries. */
-struct sysfs_node {
-	struct sysfs_ctx c;
-	const struct sysfs_attr *attr;
-};
-
-/* Names of the dynamic entries of a directory, collected under the locks. */
-struct sysfs_names {
-	char (*name)[SYSFS_NAME_MAX];
-	size_t n, cap;
-};
-
-static void __printf(2, 3) names_add(struct sysfs_names *l, const char *fmt, ...)
+void names_add(struct sysfs_names *l, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -137,14 +58,17 @@ static void __printf(2, 3) names_add(struct sysfs_names *l, const char *fmt, ...
 	va_end(ap);
 }
 
-struct sysfs_dir {
-	const struct sysfs_attr *attrs; /* terminated by a NULL name */
-	void (*list)(struct sysfs_ctx *c, struct sysfs_names *out);
-	/* Fills out (a new node with its own references) or returns -ENOENT. */
-	int (*lookup)(struct sysfs_ctx *c, const char *name, struct sysfs_node *out);
-};
-
 static const struct sysfs_dir sysfs_dirs[SK_NR];
+
+/* The table of a directory kind: sysfs.c's own, or the file that owns the kind. */
+static const struct sysfs_dir *sysfs_dir_of(enum sysfs_kind kind)
+{
+	if (kind < SK_EXT_FIRST)
+		return &sysfs_dirs[kind];
+	if (kind < SK_CLASS_MDEV_BUS)
+		return class_sysfs_dir(kind);
+	return mdev_sysfs_dir(kind);
+}
 
 static void ctx_get(struct sysfs_ctx *c)
 {
@@ -152,6 +76,14 @@ static void ctx_get(struct sysfs_ctx *c)
 		get_device(&c->pdev->dev);
 	if (c->group)
 		iommu_group_ref_get(c->group);
+	get_device(c->dev);
+	if (c->mparent)
+		mdev_parent_get(c->mparent);
+}
+
+void sysfs_ctx_get(struct sysfs_ctx *c)
+{
+	ctx_get(c);
 }
 
 static void ctx_put(struct sysfs_ctx *c)
@@ -160,8 +92,14 @@ static void ctx_put(struct sysfs_ctx *c)
 		put_device(&c->pdev->dev);
 	if (c->group)
 		iommu_group_put(c->group);
+	put_device(c->dev);
+	if (c->mparent)
+		mdev_parent_put(c->mparent);
 	c->pdev = NULL;
 	c->group = NULL;
+	c->dev = NULL;
+	c->mparent = NULL;
+	c->mtype = NULL;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -275,6 +213,16 @@ static bool parse_id(const char *name, int *id)
 		return false;
 	*id = (int)v;
 	return true;
+}
+
+bool sysfs_parse_id(const char *name, int *id)
+{
+	return parse_id(name, id);
+}
+
+int sysfs_vfio_dev_index(struct uvfio_world *w, struct device *dev, unsigned int *open_count)
+{
+	return vfio_dev_lookup(w, dev, open_count);
 }
 
 /* Finds a registered PCI function by name; with bus set, only a function on that bus. */
@@ -426,7 +374,7 @@ static ssize_t show_uevent(struct sysfs_ctx *c, char *buf)
 }
 
 /* kobject_synth_uevent: a known action is accepted (no netlink to send it on). */
-static ssize_t store_uevent(struct sysfs_ctx *c, const char *buf, size_t count)
+ssize_t store_uevent(struct sysfs_ctx *c, const char *buf, size_t count)
 {
 	static const char *const actions[] = { "add",	 "remove",  "change", "move",
 					       "online", "offline", "bind",   "unbind" };
@@ -680,6 +628,11 @@ static int kstrtobool(const char *s, bool *res)
 	return -EINVAL;
 }
 
+int sysfs_kstrtobool(const char *s, bool *res)
+{
+	return kstrtobool(s, res);
+}
+
 /*
  * rescan: /sys/bus/pci/rescan scans every bus, a function's rescan its own bus
  * (dev_rescan_store); functions removed through `remove` are found again.
@@ -759,31 +712,31 @@ static int target_pci_dev(struct sysfs_ctx *c, char *buf, size_t size)
 	return len + pci_dev_path(c->pdev, buf + len, size - (size_t)len);
 }
 
+int sysfs_dev_path(struct uvfio_world *w, struct device *dev, char *buf, size_t size)
+{
+	const char *cls = virtual_device_class(dev);
+	int len;
+
+	if (dev->bus == &w->pci_bus) {
+		len = snprintf(buf, size, "/sys/devices/");
+		return len + pci_dev_path(to_pci_dev(dev), buf + len, size - (size_t)len);
+	}
+	if (cls)
+		return snprintf(buf, size, "/sys/devices/virtual/%s/%s", cls, dev_name(dev));
+	if (!dev->parent)
+		return -ENOENT;
+	/* A child device (an mdev): below its parent. */
+	len = sysfs_dev_path(w, dev->parent, buf, size);
+	if (len < 0)
+		return len;
+	return len +
+	       snprintf(buf + len, size - (size_t)min((size_t)len, size), "/%s", dev_name(dev));
+}
+
 static bool vfio_dev_visible(struct sysfs_ctx *c)
 {
 	return vfio_dev_lookup(c->w, &c->pdev->dev, NULL) >= 0;
 }
-
-#define RO(n, fn)                             \
-	{                                     \
-		n, S_IFREG | 0444, .show = fn \
-	}
-#define RW(n, fn, st)                                      \
-	{                                                  \
-		n, S_IFREG | 0644, .show = fn, .store = st \
-	}
-#define WO(n, m, st)                          \
-	{                                     \
-		n, S_IFREG | (m), .store = st \
-	}
-#define LNK(n, fn)                              \
-	{                                       \
-		n, S_IFLNK | 0777, .target = fn \
-	}
-#define DIR(n, k)                           \
-	{                                   \
-		n, S_IFDIR | 0755, .dir = k \
-	}
 
 static const struct sysfs_attr pci_dev_attrs[] = {
 	{ "ari_enabled", S_IFREG | 0444, .show = show_const, .arg = 0 },
@@ -905,7 +858,7 @@ static int target_class_vfio_dev(struct sysfs_ctx *c, char *buf, size_t size)
 	return snprintf(buf, size, "/sys/class/vfio-dev");
 }
 
-static ssize_t show_empty(struct sysfs_ctx *c, char *buf)
+ssize_t show_empty(struct sysfs_ctx *c, char *buf)
 {
 	return 0;
 }
@@ -1015,6 +968,7 @@ static const struct sysfs_attr vfio_group_dev_attrs[] = {
 /* -------------------------------------------------------------- /sys/class */
 
 static const struct sysfs_attr class_attrs[] = {
+	DIR("mdev_bus", SK_CLASS_MDEV_BUS),
 	DIR("vfio", SK_CLASS_VFIO),
 	DIR("vfio-dev", SK_CLASS_VFIO_DEV),
 	{ NULL },
@@ -1051,17 +1005,19 @@ static void class_vfio_dev_list(struct sysfs_ctx *c, struct sysfs_names *out)
 	list_for_each_entry(group, &vfio->group_list, vfio_next) {
 		mutex_lock(&group->device_lock);
 		list_for_each_entry(vdev, &group->device_list, group_next)
-			if (vdev->dev->bus == &c->w->pci_bus)
-				names_add(out, "vfio%d", vdev->index);
+			names_add(out, "vfio%d", vdev->index);
 		mutex_unlock(&group->device_lock);
 	}
 	mutex_unlock(&vfio->group_lock);
 }
 
+/* A PCI function's or an mdev instance's vfio-dev/vfio<K>. */
 static int target_vfio_dev(struct sysfs_ctx *c, char *buf, size_t size)
 {
-	int len = target_pci_dev(c, buf, size);
+	int len = sysfs_dev_path(c->w, c->dev, buf, size);
 
+	if (len < 0)
+		return len;
 	return len + snprintf(buf + len, size - (size_t)min((size_t)len, size), "/vfio-dev/vfio%d",
 			      c->id);
 }
@@ -1073,7 +1029,7 @@ static int class_vfio_dev_lookup(struct sysfs_ctx *c, const char *name, struct s
 	struct vfio *vfio = &c->w->vfio;
 	struct vfio_device *vdev;
 	struct vfio_group *group;
-	struct pci_dev *pdev = NULL;
+	struct device *dev = NULL;
 	int id;
 
 	if (strncmp(name, "vfio", 4) || !parse_id(name + 4, &id))
@@ -1082,19 +1038,19 @@ static int class_vfio_dev_lookup(struct sysfs_ctx *c, const char *name, struct s
 	list_for_each_entry(group, &vfio->group_list, vfio_next) {
 		mutex_lock(&group->device_lock);
 		list_for_each_entry(vdev, &group->device_list, group_next) {
-			if (vdev->index == id && vdev->dev->bus == &c->w->pci_bus) {
-				pdev = to_pci_dev(get_device(vdev->dev));
+			if (vdev->index == id) {
+				dev = get_device(vdev->dev);
 				break;
 			}
 		}
 		mutex_unlock(&group->device_lock);
-		if (pdev)
+		if (dev)
 			break;
 	}
 	mutex_unlock(&vfio->group_lock);
-	if (!pdev)
+	if (!dev)
 		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = c->kind, .pdev = pdev, .id = id },
+	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = c->kind, .dev = dev, .id = id },
 				    .attr = &class_vfio_dev_link };
 	return 0;
 }
@@ -1102,6 +1058,7 @@ static int class_vfio_dev_lookup(struct sysfs_ctx *c, const char *name, struct s
 /* ---------------------------------------------------------------- /sys/bus */
 
 static const struct sysfs_attr bus_attrs[] = {
+	DIR("mdev", SK_BUS_MDEV),
 	DIR("pci", SK_BUS_PCI),
 	{ NULL },
 };
@@ -1325,7 +1282,7 @@ static int iommu_group_devices_lookup(struct sysfs_ctx *c, const char *name, str
 	struct pci_dev *pdev = pci_dev_find(c->w, name, NULL);
 
 	if (!pdev)
-		return -ENOENT;
+		return mdev_sysfs_group_member_lookup(c, name, out);
 	if (pdev->dev.iommu_group != c->group) {
 		put_device(&pdev->dev);
 		return -ENOENT;
@@ -1477,10 +1434,10 @@ static const struct sysfs_dir sysfs_dirs[SK_NR] = {
 	[SK_PCI_DEV_POWER] = { pci_dev_power_attrs },
 	[SK_VFIO_DEV_DIR] = { no_attrs, vfio_dev_dir_list, vfio_dev_dir_lookup },
 	[SK_VFIO_DEV] = { vfio_dev_attrs },
-	[SK_VIRTUAL] = { virtual_attrs },
+	[SK_VIRTUAL] = { virtual_attrs, class_sysfs_virtual_list, class_sysfs_virtual_lookup },
 	[SK_VIRTUAL_VFIO] = { no_attrs, vfio_groups_dir_list, virtual_vfio_lookup },
 	[SK_VFIO_GROUP_DEV] = { vfio_group_dev_attrs },
-	[SK_CLASS] = { class_attrs },
+	[SK_CLASS] = { class_attrs, class_sysfs_virtual_list, class_sysfs_class_lookup },
 	[SK_CLASS_VFIO] = { no_attrs, vfio_groups_dir_list, class_vfio_lookup },
 	[SK_CLASS_VFIO_DEV] = { no_attrs, class_vfio_dev_list, class_vfio_dev_lookup },
 	[SK_KERNEL] = { kernel_attrs },
@@ -1499,7 +1456,7 @@ static const struct sysfs_attr *dir_attrs(const struct sysfs_ctx *c)
 {
 	if (c->kind == SK_MODULE_PARAMS)
 		return c->mod->params;
-	return sysfs_dirs[c->kind].attrs;
+	return sysfs_dir_of(c->kind)->attrs;
 }
 
 static bool attr_visible(struct sysfs_ctx *c, const struct sysfs_attr *a)
@@ -1535,8 +1492,8 @@ static int node_lookup(struct sysfs_node *dir, const char *name, struct sysfs_no
 		}
 		return 0;
 	}
-	if (sysfs_dirs[c->kind].lookup)
-		return sysfs_dirs[c->kind].lookup(c, name, out);
+	if (sysfs_dir_of(c->kind)->lookup)
+		return sysfs_dir_of(c->kind)->lookup(c, name, out);
 	return -ENOENT;
 }
 
@@ -1784,8 +1741,8 @@ int uvfio_sysfs_readdir(struct uvfio_world *w, const char *path, uvfio_sysfs_fil
 	for (a = dir_attrs(&dir.c); a->name; a++)
 		if (attr_visible(&dir.c, a))
 			names_add(&names, "%s", a->name);
-	if (sysfs_dirs[dir.c.kind].list)
-		sysfs_dirs[dir.c.kind].list(&dir.c, &names);
+	if (sysfs_dir_of(dir.c.kind)->list)
+		sysfs_dir_of(dir.c.kind)->list(&dir.c, &names);
 	/* Stat each entry; one that vanished since the listing is left out. */
 	ents = xcalloc(names.n + 1, sizeof(*ents));
 	for (size_t i = 0; i < names.n; i++) {

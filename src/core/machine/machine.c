@@ -21,6 +21,7 @@
 
 #include "devices/models.h"
 #include "machine/machine.h"
+#include "mdev/mdev.h"
 #include "uvfio/uvfio.h"
 
 #define MACHINE_MAX_TEXT (1u << 20) /* bytes in a machine file */
@@ -436,6 +437,75 @@ static int parse_device_line(struct parser *p, char **words, int nwords)
 	return 0;
 }
 
+static int unknown_mdev_model(struct parser *p, const char *name)
+{
+	char list[512] = "";
+	size_t len = 0;
+
+	for (const struct mdev_parent_model *const *m = mdev_parent_models(); *m; m++) {
+		int n = snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "",
+				 (*m)->name);
+
+		if (n < 0 || (size_t)n >= sizeof(list) - len)
+			break;
+		len += (size_t)n;
+	}
+	return parse_error(p, "unknown mdev parent model '%s' (known: %s)", name,
+			   len ? list : "none");
+}
+
+/* mdev-parent MODEL NAME [key=value ...]; the model checks its parameters at creation. */
+static int parse_mdev_parent_line(struct parser *p, char **words, int nwords)
+{
+	struct uvfio_machine *m = p->m;
+	struct machine_mdev_parent tmp = { .line = p->line }, *mp;
+	int ret;
+
+	if (nwords < 3)
+		return parse_error(p, "expected 'mdev-parent MODEL NAME [key=value ...]'");
+	ret = check_name(p, "model name", words[1]);
+	if (ret)
+		return ret;
+	if (!mdev_parent_model_find(words[1]))
+		return unknown_mdev_model(p, words[1]);
+	ret = check_name(p, "parent name", words[2]);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < m->nmdev_parents; i++)
+		if (!strcmp(m->mdev_parents[i].name, words[2]))
+			return parse_error(p,
+					   "duplicate mdev parent '%s' (the first is at line %d)",
+					   words[2], m->mdev_parents[i].line);
+	if (m->nmdev_parents >= MACHINE_MAX_MDEV_PARENTS)
+		return parse_error(p, "too many mdev parents (at most %d)",
+				   MACHINE_MAX_MDEV_PARENTS);
+	for (int i = 3; i < nwords; i++) {
+		char *value = split_param(p, words[i], &ret);
+
+		if (!value)
+			return ret;
+		if (seen_key(words + 3, i - 3, words[i]))
+			return parse_error(p, "duplicate parameter '%s'", words[i]);
+		if (tmp.nparams >= MACHINE_MAX_PARAMS)
+			return parse_error(p, "too many parameters (at most %d)",
+					   MACHINE_MAX_PARAMS);
+		tmp.params[tmp.nparams].key = words[i];
+		tmp.params[tmp.nparams].value = value;
+		tmp.nparams++;
+	}
+	if (!m->nmdev_parents)
+		m->mdev_parents = xcalloc(MACHINE_MAX_MDEV_PARENTS, sizeof(*m->mdev_parents));
+	mp = &m->mdev_parents[m->nmdev_parents++];
+	*mp = tmp;
+	mp->model = xstrdup(words[1]);
+	mp->name = xstrdup(words[2]);
+	for (unsigned int i = 0; i < mp->nparams; i++) {
+		mp->params[i].key = xstrdup(tmp.params[i].key);
+		mp->params[i].value = xstrdup(tmp.params[i].value);
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*parse)(struct parser *p, char **words, int nwords);
@@ -443,6 +513,7 @@ static const struct {
 	{ "machine", parse_machine_line },
 	{ "iommu", parse_iommu_line },
 	{ "device", parse_device_line },
+	{ "mdev-parent", parse_mdev_parent_line },
 };
 
 static int parse_words(struct parser *p, char *buf)
@@ -470,8 +541,9 @@ static int parse_words(struct parser *p, char *buf)
 	for (size_t i = 0; i < ARRAY_SIZE(directives); i++)
 		if (!strcmp(words[0], directives[i].name))
 			return directives[i].parse(p, words, nwords);
-	return parse_error(p, "unknown directive '%.63s' (expected machine, iommu or device)",
-			   words[0]);
+	return parse_error(
+		p, "unknown directive '%.63s' (expected machine, iommu, device or mdev-parent)",
+		words[0]);
 }
 
 /*
@@ -724,6 +796,17 @@ void uvfio_machine_free(struct uvfio_machine *m)
 		}
 	}
 	free(m->devices);
+	for (unsigned int i = 0; i < m->nmdev_parents; i++) {
+		struct machine_mdev_parent *mp = &m->mdev_parents[i];
+
+		free(mp->model);
+		free(mp->name);
+		for (unsigned int j = 0; j < mp->nparams; j++) {
+			free(mp->params[j].key);
+			free(mp->params[j].value);
+		}
+	}
+	free(m->mdev_parents);
 	free(m->source);
 	free(m);
 }

@@ -31,6 +31,16 @@ struct machine_device {
 	unsigned int nparams;
 };
 
+/* An mdev parent: `mdev-parent MODEL NAME [key=value ...]` (mdev/mdev_models.c). */
+#define MACHINE_MAX_MDEV_PARENTS 64
+struct machine_mdev_parent {
+	int line;
+	char *model;
+	char *name;
+	struct machine_param params[MACHINE_MAX_PARAMS];
+	unsigned int nparams;
+};
+
 struct uvfio_machine {
 	char *source; /* file name, or "<default>" */
 	char name[MACHINE_NAME_MAX];
@@ -38,6 +48,8 @@ struct uvfio_machine {
 	bool iommu_intremap; /* interrupt remapping (MSI isolation), on by default */
 	struct machine_device *devices;
 	unsigned int ndevices;
+	struct machine_mdev_parent *mdev_parents; /* added after the devices, in order */
+	unsigned int nmdev_parents;
 };
 
 #endif /* UVFIO_CORE_MACHINE_MACHINE_H */

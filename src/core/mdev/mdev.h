@@ -19,11 +19,14 @@
  * children, so no create or remove starts or runs on a parent being freed.
  *
  * Lock order: parent->unreg_sem → device_lock(mdev) (driver remove, may block
- * for the VFIO user) → VFIO locks. mdev->list_lock (the global instance list
- * and the instance counters) is a leaf.
+ * for the VFIO user) → VFIO locks. mdev_core.list_lock (the instance list, the
+ * parents and their counters) is a leaf; see struct mdev_core.
  */
 #ifndef UVFIO_CORE_MDEV_MDEV_H
 #define UVFIO_CORE_MDEV_MDEV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "base/device.h"
 #include "shared/list.h"
@@ -32,13 +35,51 @@
 struct mdev_parent;
 struct uvfio_world;
 
+/*
+ * The mdev state of a world (the kernel's mdev module globals): the mdev bus,
+ * mdev_list_lock with the instance list, the registered parents, and the
+ * parents instantiated from vendor models (mdev_models.c).
+ *
+ * Lock order: parent->unreg_sem → device_lock(mdev) → VFIO locks;
+ * list_lock is a leaf (never held across a callback, a device_add/del or a
+ * wait other than users_cond). models_lock is a leaf too: it only guards the
+ * models list, never a model's add or remove.
+ */
+struct mdev_core {
+	struct bus bus; /* /sys/bus/mdev */
+	struct mutex list_lock; /* mdev_list_lock: devices, parents, the counters below */
+	struct list_head devices; /* of mdev_device.next: every instance, until its release */
+	struct list_head parents; /* of mdev_parent.node: registered parents */
+	pthread_cond_t users_cond; /* a parent's users dropped to 0 (with list_lock) */
+	struct mutex models_lock;
+	struct list_head models; /* of mdev_parent_instance (mdev_models.c) */
+};
+
+void mdev_core_init(struct mdev_core *core, struct uvfio_world *w);
+/* Unregisters and frees every parent made from a model (mdev_models.c). */
+void mdev_models_exit(struct mdev_core *core);
+/* Adds the parents of a machine description (its mdev-parent lines). */
+struct uvfio_machine;
+int mdev_models_add_machine(struct uvfio_world *w, const struct uvfio_machine *m, char *err,
+			    size_t errlen);
+/* Unregisters the parents made from models (blocks for their VFIO users), then frees. */
+void mdev_core_exit(struct mdev_core *core);
+
 /* An instance: a device on the mdev bus named by its UUID, child of its parent. */
 struct mdev_device {
 	struct device dev;
 	u8 uuid[16];
 	struct list_head next; /* world mdev list; protected by mdev_core.list_lock */
-	struct mdev_type *type; /* holds a reference on the type */
-	bool active; /* protected by mdev_core.list_lock */
+	struct mdev_type *type; /* the instance holds a user reference on type->parent */
+	bool active; /* created and not being removed; protected by mdev_core.list_lock */
+	/*
+	 * On the bus and not yet claimed by a removal (user remove or parent
+	 * unregistration); protected by mdev_core.list_lock. Its sysfs links
+	 * (type devices/<uuid>, mdev_type) exist while linked.
+	 */
+	bool added;
+	bool linked;
+	atomic_bool remove_file_gone; /* `remove` was written (device_remove_file_self) */
 };
 
 /*
@@ -64,15 +105,32 @@ struct mdev_driver {
 	struct device_driver driver; /* .name: "mtty" */
 };
 
-/* A parent, embedded in the vendor's own parent state. */
+/*
+ * A parent, embedded in the vendor's own parent state.
+ *
+ * users counts what may still touch the parent or its types after a lookup:
+ * each instance until its release, and each sysfs node of the parent's
+ * directories while it is in use. Unregistration waits for it to drop to 0
+ * before it returns, so the vendor may free the parent and its types then
+ * (the kernel gets this from kernfs draining and the type kobjects'
+ * references).
+ */
 struct mdev_parent {
 	struct device *dev;
 	struct mdev_driver *mdev_driver;
 	/* create/remove read (trylock), unregistration write (seeds/003). */
 	struct rw_semaphore unreg_sem;
+	/*
+	 * Set before unregistration asks for unreg_sem, so a trylock fails while
+	 * it waits, as a kernel rwsem with a waiting writer fails down_read_trylock.
+	 */
+	atomic_bool unregistering;
 	struct mdev_type **types;
 	unsigned int nr_types;
 	int available_instances; /* protected by mdev_core.list_lock */
+	unsigned int users; /* protected by mdev_core.list_lock */
+	bool registered; /* on mdev_core.parents; protected by mdev_core.list_lock */
+	bool class_link; /* /sys/class/mdev_bus/<dev>; protected by mdev_core.list_lock */
 	struct list_head node; /* mdev_core.parents; protected by mdev_core.list_lock */
 };
 
@@ -85,6 +143,16 @@ static inline struct uvfio_world *mdev_world(struct mdev_device *mdev)
 {
 	return mdev->dev.bus->world;
 }
+
+static inline struct mdev_parent *mdev_parent_of(struct mdev_device *mdev)
+{
+	return mdev->type->parent;
+}
+
+/* Whether dev is an instance (a device on an mdev bus). */
+bool dev_is_mdev(struct device *dev);
+/* "%pUl": the lower-case UUID with dashes, 36 characters and a NUL. */
+void mdev_uuid_string(const u8 uuid[16], char out[37]);
 
 /* The driver's mdev bus and the registration of mdev drivers. */
 int mdev_register_driver(struct uvfio_world *w, struct mdev_driver *drv);
@@ -115,6 +183,23 @@ struct device *virtual_device_create(struct uvfio_world *w, const char *class_na
 void virtual_device_destroy(struct device *dev);
 
 /*
+ * Create and remove, as the sysfs stores run them (mdev_core.c; digest
+ * §7.4, §7.5): 0 or a negative errno. remove blocks for the VFIO user.
+ */
+int mdev_device_create(struct mdev_type *type, const u8 uuid[16]);
+int mdev_device_remove(struct mdev_device *mdev);
+
+/* A user reference on a registered parent (sysfs nodes): false once unregistering. */
+bool mdev_parent_tryget(struct mdev_parent *parent);
+/* Another user reference, for a holder of one (a copied sysfs context). */
+void mdev_parent_get(struct mdev_parent *parent);
+void mdev_parent_put(struct mdev_parent *parent);
+/* The registered parent of dev, with a user reference, or NULL. */
+struct mdev_parent *mdev_parent_find(struct uvfio_world *w, struct device *dev);
+/* Instances available in type, as `available_instances` shows it. */
+unsigned int mdev_type_available(struct mdev_type *type);
+
+/*
  * The vendor models that can be instantiated as parents ("mtty"): from the
  * machine file (`mdev-parent MODEL NAME [key=value...]`) and at run time
  * (uvfio_mdev_parent_add/remove, the `uvfio mdev-parent` verbs).
@@ -130,5 +215,9 @@ struct mdev_parent_model {
 };
 
 extern const struct mdev_parent_model mtty_parent_model;
+
+/* The models (mdev_models.c): by name, NULL if unknown; the NULL-terminated list. */
+const struct mdev_parent_model *mdev_parent_model_find(const char *name);
+const struct mdev_parent_model *const *mdev_parent_models(void);
 
 #endif /* UVFIO_CORE_MDEV_MDEV_H */

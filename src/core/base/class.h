@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device classes with virtual devices (drivers/base/class.c, core.c's
+ * /sys/devices/virtual): a device that belongs to no bus, only to a class,
+ * shown at /sys/devices/virtual/<class>/<name> with a link at
+ * /sys/class/<class>/<name>. The mdev vendor models use one as their parent
+ * (the mtty sample's "mtty" class device). virtual_device_create() and
+ * virtual_device_destroy() are declared in mdev/mdev.h, their first user.
+ *
+ * A class is a struct bus of its own kind (its devices list is the class's
+ * list, its type's name the class name, so dev_driver_string() and dev_printk
+ * name the class); classes are made on first use and live as long as the
+ * world.
+ *
+ * Lock order: class_registry.lock → the class device's device_lock → its
+ * class bus's lock (virtual_device_create checks the name and adds the device
+ * under it, so two creates of one name cannot both succeed).
+ */
+#ifndef UVFIO_CORE_BASE_CLASS_H
+#define UVFIO_CORE_BASE_CLASS_H
+
+#include "base/device.h"
+
+struct sysfs_names;
+
+struct class_registry {
+	struct mutex lock; /* classes */
+	struct list_head classes; /* of class.node, in creation order */
+};
+
+struct class {
+	char name[64];
+	struct bus_type type;
+	struct bus bus; /* the class's devices */
+	struct list_head node; /* protected by class_registry.lock */
+};
+
+void class_registry_init(struct class_registry *reg);
+/* Frees the classes; their devices are gone by then. */
+void class_registry_destroy(struct class_registry *reg);
+/* The class named name, or NULL. Classes live as long as the world. */
+struct class *class_find(struct uvfio_world *w, const char *name);
+/* Adds the name of every class to out (names_add). */
+void class_list_names(struct uvfio_world *w, struct sysfs_names *out);
+/* The class name of a virtual class device, NULL for any other device. */
+const char *virtual_device_class(struct device *dev);
+/* dev_driver_string(): the bound driver's name, else the bus's (a class device: its class). */
+const char *dev_driver_string(struct device *dev);
+
+#endif /* UVFIO_CORE_BASE_CLASS_H */
