@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The CLI's verbs on a running daemon, over its control socket
- * ($UVFIO_DIR/ctl.sock, or --dir DIR): tree, bind, unbind, override, trace.
+ * ($UVFIO_DIR/ctl.sock, or --dir DIR): tree, bind, unbind, override, unplug,
+ * plug, kill-holder, mdev-parent, trace.
  */
 #include <errno.h>
 #include <stdbool.h>

@@ -7,6 +7,7 @@
  *   uvfio demo  [--machine FILE]   build the machine, print it, run the edu example job
  *   uvfio tree  [--machine FILE]   print the machine: devices, IOMMU groups, drivers
  *   uvfio bind/unbind/override/trace   verbs on a running daemon (ctl.c)
+ *   uvfio mdev-parent add|remove|list  mdev parents of a running daemon
  *   uvfio check-machine FILE       parse a machine file and report problems
  *   uvfio default-machine          print the built-in machine file
  *   uvfio modprobe MODULE          what modprobe says under uvfio run
@@ -57,6 +58,10 @@ static void usage(FILE *out)
 	      "                           to let go, and waited for)\n"
 	      "  plug BDF                 put an unplugged device back and rescan its bus\n"
 	      "  kill-holder BDF          kill the programs holding a device's VFIO file\n"
+	      "  mdev-parent add MODEL NAME [KEY=VALUE...] | remove NAME | list\n"
+	      "                           add a mediated-device parent (vendor model mtty)\n"
+	      "                           at run time, remove one (waits for the programs\n"
+	      "                           holding its mdevs), or list them with their types\n"
 	      "  trace                    stream the daemon's uAPI calls and sysfs writes,\n"
 	      "                           one JSON object a line\n"
 	      "                           (the verbs from bind to trace act on the running\n"
@@ -358,6 +363,72 @@ static const struct ctl_verb ctl_verbs[] = {
 	  "  -h, --help  this text\n" },
 };
 
+static const char mdev_parent_usage[] =
+	"Usage: uvfio [--dir DIR] mdev-parent add MODEL NAME [KEY=VALUE...]\n"
+	"       uvfio [--dir DIR] mdev-parent remove NAME\n"
+	"       uvfio [--dir DIR] mdev-parent list\n"
+	"\n"
+	"Mediated-device parents of the daemon at DIR (or $UVFIO_DIR), at run time.\n"
+	"add instantiates the vendor model MODEL (mtty: the kernel's sample serial\n"
+	"ports, types mtty-1 and mtty-2) as a parent called NAME, with the model's\n"
+	"parameters, as the machine file's mdev-parent line does; it appears in\n"
+	"/sys/class/mdev_bus/NAME with its mdev_supported_types. remove unregisters\n"
+	"it as a vendor driver going away does: creates and removes in flight finish,\n"
+	"new ones fail (No such device), and every mdev of it is removed, which waits\n"
+	"while a program holds it open (uvfio tree shows who). list prints each\n"
+	"parent with its types, their available_instances and mdev count. add and\n"
+	"remove print ok, or the error (exit 1: No such file or directory for an\n"
+	"unknown model, File exists for a name in use, No such device for remove of\n"
+	"an unknown parent).\n"
+	"\n"
+	"  -h, --help  this text\n";
+
+static int cmd_mdev_parent(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sub;
+	int c, nargs;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
+		return verb_usage(c == 'h', mdev_parent_usage);
+	nargs = argc - optind;
+	if (!nargs) {
+		fprintf(stderr, "uvfio mdev-parent: missing argument\n\n");
+		return verb_usage(false, mdev_parent_usage);
+	}
+	sub = argv[optind];
+	if (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "list")) {
+		fprintf(stderr, "uvfio mdev-parent: unknown action '%s'\n\n", sub);
+		return verb_usage(false, mdev_parent_usage);
+	}
+	if ((!strcmp(sub, "add") && nargs < 3) || (!strcmp(sub, "remove") && nargs < 2)) {
+		fprintf(stderr, "uvfio mdev-parent %s: missing argument\n\n", sub);
+		return verb_usage(false, mdev_parent_usage);
+	}
+	if ((!strcmp(sub, "remove") && nargs > 2) || (!strcmp(sub, "list") && nargs > 1)) {
+		fprintf(stderr, "uvfio mdev-parent %s: too many arguments\n\n", sub);
+		return verb_usage(false, mdev_parent_usage);
+	}
+	for (int i = optind + 3; !strcmp(sub, "add") && i < argc; i++) {
+		if (!strchr(argv[i], '=') || argv[i][0] == '=') {
+			fprintf(stderr, "uvfio mdev-parent add: '%s' is not KEY=VALUE\n\n",
+				argv[i]);
+			return verb_usage(false, mdev_parent_usage);
+		}
+	}
+	if (!daemon_dir) {
+		fprintf(stderr, "uvfio mdev-parent: no daemon (use --dir DIR or set UVFIO_DIR)\n");
+		return 2;
+	}
+	/* argv[optind - 1] becomes the verb: "mdev-parent add MODEL NAME ...". */
+	argv[optind - 1] = (char *)"mdev-parent";
+	return ctl_command(daemon_dir, nargs + 1, argv + optind - 1);
+}
+
 static int cmd_ctl(const struct ctl_verb *v, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -455,6 +526,8 @@ int main(int argc, char **argv)
 			return cmd_ctl(&ctl_verbs[i], argc, argv);
 	if (!strcmp(verb, "tree"))
 		return cmd_tree(argc, argv);
+	if (!strcmp(verb, "mdev-parent"))
+		return cmd_mdev_parent(argc, argv);
 	if (!strcmp(verb, "demo"))
 		return cmd_demo(argc, argv);
 	if (!strcmp(verb, "run"))

@@ -14,9 +14,13 @@
  *                              waited for, as by unbind); plug brings it back
  *   plug BDF                   put an unplugged function back and rescan its bus
  *   kill-holder BDF            SIGKILL every process holding BDF's VFIO device file
+ *   mdev-parent add MODEL NAME [KEY=VALUE...]
+ *                              a new mdev parent of the vendor model MODEL
+ *   mdev-parent remove NAME    unregister it (waits for its instances' VFIO users)
+ *   mdev-parent list           the parents in /sys/class/mdev_bus and their types
  *   trace                      one JSON object a line per uAPI call and sysfs write
  *
- * A blocking verb (unbind, unplug) runs as the connected client: its pid and
+ * A blocking verb (unbind, unplug, mdev-parent remove) runs as the connected client: its pid and
  * comm are the writer's, and the client going away is the writer's signal (the
  * core logs it and keeps waiting; the operation completes when the holder lets
  * go, and the reply goes nowhere).
@@ -190,15 +194,117 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/* One type of a parent: "  mtty-1  available_instances 24  devices 0  name ...". */
+struct mdev_list_ctx {
+	struct uvfiod *d;
+	FILE *out;
+	char dir[512];
+	unsigned int count;
+};
+
+static int mdev_count_entry(void *arg, const char *name, const struct uvfio_sysfs_stat *st)
+{
+	(void)name;
+	(void)st;
+	((struct mdev_list_ctx *)arg)->count++;
+	return 0;
+}
+
+static void mdev_read_attr(struct uvfiod *d, const char *path, char *buf, size_t size)
+{
+	ssize_t n = uvfio_sysfs_read(d->world, path, buf, size - 1);
+
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static int mdev_list_type(void *arg, const char *name, const struct uvfio_sysfs_stat *st)
+{
+	struct mdev_list_ctx *ctx = arg, devs = { .d = ctx->d };
+	char path[700], avail[32], tname[128];
+
+	(void)st;
+	snprintf(path, sizeof(path), "%s/%s/available_instances", ctx->dir, name);
+	mdev_read_attr(ctx->d, path, avail, sizeof(avail));
+	snprintf(path, sizeof(path), "%s/%s/name", ctx->dir, name);
+	mdev_read_attr(ctx->d, path, tname, sizeof(tname));
+	snprintf(path, sizeof(path), "%s/%s/devices", ctx->dir, name);
+	uvfio_sysfs_readdir(ctx->d->world, path, mdev_count_entry, &devs);
+	fprintf(ctx->out, "  %s  available_instances %s  devices %u  name %s\n", name, avail,
+		devs.count, tname);
+	return 0;
+}
+
+static int mdev_list_parent(void *arg, const char *name, const struct uvfio_sysfs_stat *st)
+{
+	struct mdev_list_ctx *ctx = arg, types = { .d = ctx->d, .out = ctx->out };
+	char path[300], link[300];
+	ssize_t n;
+
+	(void)st;
+	snprintf(path, sizeof(path), "/sys/class/mdev_bus/%s", name);
+	n = uvfio_sysfs_readlink(ctx->d->world, path, link, sizeof(link) - 1);
+	link[n < 0 ? 0 : n] = '\0';
+	fprintf(ctx->out, "%s  %s\n", name, link);
+	snprintf(types.dir, sizeof(types.dir), "%s/mdev_supported_types", path);
+	uvfio_sysfs_readdir(ctx->d->world, types.dir, mdev_list_type, &types);
+	ctx->count++;
+	return 0;
+}
+
+/* mdev-parent add|remove|list: parents coming and going at run time. */
+static void control_mdev_parent(struct control_conn *c, int argc, char **argv, FILE *out)
+{
+	struct uvfiod *d = c->d;
+	char what[128], err[256] = "", params[512] = "";
+	size_t len = 0;
+	int ret;
+
+	if (argc >= 4 && !strcmp(argv[1], "add")) {
+		for (int i = 4; i < argc; i++)
+			len += (size_t)snprintf(params + len, sizeof(params) - len, "%s%s",
+						i > 4 ? " " : "", argv[i]);
+		ret = uvfio_mdev_parent_add(d->world, argv[2], argv[3], params, err, sizeof(err));
+		if (ret < 0 && err[0]) {
+			fprintf(out, "error: mdev-parent add %s %s: %s: %s\n", argv[2], argv[3],
+				strerror(-ret), err);
+		} else {
+			snprintf(what, sizeof(what), "mdev-parent add %s %s", argv[2], argv[3]);
+			reply_errno(out, what, ret);
+		}
+	} else if (argc == 3 && !strcmp(argv[1], "remove")) {
+		snprintf(what, sizeof(what), "mdev-parent remove %s", argv[2]);
+		reply_errno(out, what, uvfio_mdev_parent_remove(d->world, argv[2], &c->who));
+	} else if (argc == 2 && !strcmp(argv[1], "list")) {
+		struct mdev_list_ctx ctx = { .d = d, .out = out };
+
+		ret = uvfio_sysfs_readdir(d->world, "/sys/class/mdev_bus", mdev_list_parent, &ctx);
+		if (ret < 0 && ret != -ENOENT)
+			reply_errno(out, "/sys/class/mdev_bus", ret);
+	} else {
+		fprintf(out, "error: usage: mdev-parent add MODEL NAME [KEY=VALUE...] | "
+			     "remove NAME | list\n");
+	}
+}
+
+#define CONTROL_MAX_ARGS 16
+
 static void control_command(struct control_conn *c, char *line, FILE *out)
 {
 	struct uvfiod *d = c->d;
 	int fd = c->fd;
-	char *argv[4] = { 0 }, path[256];
+	char *argv[CONTROL_MAX_ARGS] = { 0 }, path[256];
 	int argc = 0;
 
-	for (char *tok = strtok(line, " \t\r\n"); tok && argc < 4; tok = strtok(NULL, " \t\r\n"))
+	for (char *tok = strtok(line, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
+		if (argc == CONTROL_MAX_ARGS) {
+			fprintf(out, "error: too many arguments\n");
+			return;
+		}
 		argv[argc++] = tok;
+	}
 	if (!argc) {
 		fprintf(out, "error: empty command\n");
 		return;
@@ -260,13 +366,15 @@ static void control_command(struct control_conn *c, char *line, FILE *out)
 			fprintf(out, "pid %d (%s): %s\n", (int)h[i].pid, h[i].comm,
 				r ? strerror(errno) : "killed");
 		}
+	} else if (!strcmp(argv[0], "mdev-parent") && argc >= 2) {
+		control_mdev_parent(c, argc, argv, out);
 	} else if (!strcmp(argv[0], "trace") && argc == 1) {
 		fflush(out);
 		trace_add_listener(d, dup(fd));
 	} else {
 		fprintf(out,
 			"error: unknown command '%s' (tree, bind, unbind, override, unplug, plug, "
-			"kill-holder, trace)\n",
+			"kill-holder, mdev-parent, trace)\n",
 			argv[0]);
 	}
 }

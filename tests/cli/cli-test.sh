@@ -1,8 +1,8 @@
 #!/bin/bash
 # The uvfio CLI through the real path: `uvfio daemon` in the background, the
-# verbs on its control socket (tree, bind, unbind, override, trace), programs
-# attached to it with `uvfio run --attach`, every verb's --help, the man page,
-# and the daemon's shutdown on SIGTERM. TAP output.
+# verbs on its control socket (tree, bind, unbind, override, trace,
+# mdev-parent), programs attached to it with `uvfio run --attach`, every
+# verb's --help, the man page, and the daemon's shutdown on SIGTERM. TAP output.
 #
 # Nothing here writes to this machine's /sys: programs run under `uvfio run`
 # (a private mount namespace with the real /sys read-only), and as root this
@@ -89,7 +89,7 @@ t_help_each_verb() {
 	verbs=$(help_verbs)
 	echo "verbs: $verbs"
 	for v in run daemon tree bind unbind override trace demo check-machine \
-		default-machine modprobe; do
+		default-machine modprobe mdev-parent; do
 		grep -qx "$v" <<<"$verbs" || { echo "$v missing from uvfio --help"; return 1; }
 	done
 	for v in $verbs; do
@@ -119,6 +119,13 @@ t_verb_arguments() {
 	fails_with 2 'Usage: uvfio check-machine' "$UVFIO" check-machine &&
 	fails_with 2 'Usage: uvfio default-machine' "$UVFIO" default-machine x &&
 	fails_with 2 'no PROGRAM' "$UVFIO" run &&
+	fails_with 2 'mdev-parent: missing argument' "$UVFIO" --dir "$T/none" mdev-parent &&
+	fails_with 2 "unknown action 'frob'" "$UVFIO" --dir "$T/none" mdev-parent frob &&
+	fails_with 2 'mdev-parent add: missing argument' "$UVFIO" --dir "$T/none" mdev-parent add mtty &&
+	fails_with 2 "'x' is not KEY=VALUE" "$UVFIO" --dir "$T/none" mdev-parent add mtty m x &&
+	fails_with 2 'mdev-parent remove: too many arguments' \
+		"$UVFIO" --dir "$T/none" mdev-parent remove a b &&
+	fails_with 2 'mdev-parent list: too many arguments' "$UVFIO" --dir "$T/none" mdev-parent list x &&
 	# The daemon's verbs need one.
 	fails_with 2 'no daemon (use --dir DIR or set UVFIO_DIR)' "$UVFIO" bind 0000:00:03.0 vfio-pci &&
 	fails_with 1 "no daemon at $T/none/ctl.sock" "$UVFIO" --dir "$T/none" tree
@@ -318,6 +325,49 @@ t_trace() {
 	kill -0 "$trace_pid" # still streaming
 }
 
+# Mediated-device parents at run time: uvfio mdev-parent add, list, remove.
+MDEV_UUID=3b1f5ab2-3c2e-4d6a-9f0e-7a1c2b3d4e0c
+t_mdev_parent() {
+	local types=/sys/class/mdev_bus/m1/mdev_supported_types
+	[ "$("$UVFIO" --dir "$D" mdev-parent add mtty m1)" = ok ] || return 1
+	# In the attached program's sysfs, as the kernel shows a registered parent.
+	"$UVFIO" run --attach "$D" -- sh -c "ls /sys/class/mdev_bus && ls $types &&
+		cat $types/mtty-1/name $types/mtty-1/device_api $types/mtty-1/available_instances" \
+		>"$T/sysfs" || return 1
+	cat "$T/sysfs"
+	grep -qx m1 "$T/sysfs" && grep -qx mtty-1 "$T/sysfs" && grep -qx mtty-2 "$T/sysfs" &&
+	grep -qx 'Single port serial' "$T/sysfs" && grep -qx vfio-pci "$T/sysfs" &&
+	# list: the parent, its device, each type.
+	"$UVFIO" --dir "$D" mdev-parent list >"$T/list" && cat "$T/list" &&
+	grep -Eq '^m1  \.\./\.\./devices/virtual/mtty/m1$' "$T/list" &&
+	grep -Eq '^  mtty-1  available_instances [0-9]+  devices 0  name Single port serial$' \
+		"$T/list" &&
+	grep -Eq '^  mtty-2  available_instances [0-9]+  devices 0  name Dual port serial$' \
+		"$T/list" &&
+	# An instance, created through sysfs, shows in list.
+	"$UVFIO" run --attach "$D" -- sh -c "echo $MDEV_UUID > $types/mtty-1/create" &&
+	"$UVFIO" --dir "$D" mdev-parent list | grep -Eq '^  mtty-1  .*devices 1 ' &&
+	# Errors.
+	fails_with 1 "error: mdev-parent add mtty m1: File exists" \
+		"$UVFIO" --dir "$D" mdev-parent add mtty m1 &&
+	fails_with 1 "error: mdev-parent add nosuch m2: No such file or directory" \
+		"$UVFIO" --dir "$D" mdev-parent add nosuch m2 &&
+	fails_with 1 "error: mdev-parent add mtty m3: Invalid argument" \
+		"$UVFIO" --dir "$D" mdev-parent add mtty m3 frob=1 &&
+	fails_with 1 "error: mdev-parent remove m9: No such device" \
+		"$UVFIO" --dir "$D" mdev-parent remove m9 &&
+	# Remove takes the instance with it (nobody holds it), and the parent goes.
+	[ "$("$UVFIO" --dir "$D" mdev-parent remove m1)" = ok ] &&
+	"$UVFIO" run --attach "$D" -- sh -c "[ ! -e /sys/class/mdev_bus/m1 ] &&
+		[ ! -e /sys/bus/mdev/devices/$MDEV_UUID ]" &&
+	[ -z "$("$UVFIO" --dir "$D" mdev-parent list)" ] &&
+	fails_with 1 "error: mdev-parent remove m1: No such device" \
+		"$UVFIO" --dir "$D" mdev-parent remove m1 &&
+	# The name is free again.
+	[ "$("$UVFIO" --dir "$D" mdev-parent add mtty m1)" = ok ] &&
+	[ "$("$UVFIO" --dir "$D" mdev-parent remove m1)" = ok ]
+}
+
 t_sigterm() {
 	kill -TERM "$daemon_pid" || return 1
 	local rc
@@ -364,6 +414,7 @@ else
 		run attach_errors t_attach_errors
 		run tree_shows_holder t_tree_shows_holder
 		run trace t_trace
+		run mdev_parent t_mdev_parent
 		FILTER='' run sigterm t_sigterm
 	fi
 fi
