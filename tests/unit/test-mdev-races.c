@@ -403,3 +403,44 @@ TEST(mdev_races, user_remove_vs_parent_unregistration_old_sequence)
 	need_race_points();
 	ASSERT_EQ(run_child(user_remove_vs_unregister, UVFIO_QUIRK_MDEV_OLD_SEQUENCE), OUT_BROKEN);
 }
+
+/* --- the window in 6.12's remove (docs/mdev-model.md, spin -DKERNEL_ORDER) --------------- */
+
+/*
+ * A user's remove has cleared `active` and parks before its trylock of
+ * unreg_sem: it holds nothing of the instance's yet. The parent's
+ * unregistration must not finish (and its vendor free the parent) while that
+ * writer can still reach the parent, and when the writer goes on it must find
+ * the unregistration done rather than remove the instance a second time.
+ */
+static void remove_window_vs_unregister(unsigned long quirks)
+{
+	struct op o = { .uuid = UUID_A };
+	struct scene s;
+	struct bg r, u;
+	intptr_t ret;
+
+	scene_new(&s, quirks);
+	o.s = &s;
+	ASSERT_EQ(sysfs_puts(s.w, TYPE1 "/create", UUID_A), 36);
+	ASSERT_NEG(uvfio_race_arm(s.w, "mdev_device_remove.inactive"), 0);
+	bg_start(&r, remove_thread, &o);
+	park(s.w, "mdev_device_remove.inactive");
+	bg_start(&u, unregister_thread, &o);
+	if (bg_wait(&u, WINDOW_MS))
+		broken(&s, "parent unregistration finished while a remove writer could reach it");
+	ASSERT_NEG(uvfio_race_release(s.w, "mdev_device_remove.inactive"), 0);
+	ret = join(&r, "remove");
+	if (ret != -ENODEV)
+		broken(&s, "the remove went on after its parent's unregistration");
+	join(&u, "unregistration");
+	if (exists(s.w, "/sys/bus/mdev/devices/" UUID_A))
+		broken(&s, "the instance outlived its parent's unregistration");
+	scene_end(&s);
+}
+
+TEST(mdev_races, remove_window_vs_parent_unregistration)
+{
+	need_race_points();
+	ASSERT_EQ(run_child(remove_window_vs_unregister, 0), OUT_OK);
+}
