@@ -136,6 +136,7 @@ static struct uvfio_world *world_new(void)
 
 	iommu_init(&w->iommu, w, 39);
 	w->vfio.params.dma_entry_limit = 65535;
+	fake_pci_bus.world = w; /* each test runs alone, with one world */
 	return w;
 }
 

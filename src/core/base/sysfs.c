@@ -687,16 +687,23 @@ static bool driver_visible(struct sysfs_ctx *c)
 
 static bool iommu_group_visible(struct sysfs_ctx *c)
 {
-	return c->pdev->dev.iommu_group != NULL;
+	struct iommu_group *group = iommu_group_get(&c->pdev->dev);
+
+	if (group)
+		iommu_group_put(group);
+	return group;
 }
 
 static int target_iommu_group(struct sysfs_ctx *c, char *buf, size_t size)
 {
-	struct iommu_group *group = c->pdev->dev.iommu_group;
+	struct iommu_group *group = iommu_group_get(&c->pdev->dev);
+	int ret;
 
 	if (!group)
 		return -ENOENT;
-	return snprintf(buf, size, "/sys/kernel/iommu_groups/%d", iommu_group_id(group));
+	ret = snprintf(buf, size, "/sys/kernel/iommu_groups/%d", iommu_group_id(group));
+	iommu_group_put(group);
+	return ret;
 }
 
 static int target_bus_pci(struct sysfs_ctx *c, char *buf, size_t size)
@@ -1280,10 +1287,14 @@ static void iommu_group_devices_list(struct sysfs_ctx *c, struct sysfs_names *ou
 static int iommu_group_devices_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
 {
 	struct pci_dev *pdev = pci_dev_find(c->w, name, NULL);
+	struct iommu_group *group;
 
 	if (!pdev)
 		return mdev_sysfs_group_member_lookup(c, name, out);
-	if (pdev->dev.iommu_group != c->group) {
+	group = iommu_group_get(&pdev->dev);
+	if (group)
+		iommu_group_put(group); /* only compared */
+	if (group != c->group) {
 		put_device(&pdev->dev);
 		return -ENOENT;
 	}

@@ -73,6 +73,7 @@ void iommu_init(struct iommu *iommu, struct uvfio_world *w, unsigned int aw_bits
 	memset(iommu, 0, sizeof(*iommu));
 	iommu->world = w;
 	mutex_init(&iommu->lock, "iommu->lock");
+	mutex_init(&iommu->dev_group_lock, "iommu->dev_group_lock");
 	ida_init(&iommu->group_ida);
 	INIT_LIST_HEAD(&iommu->groups);
 	iommu->aw_bits = aw_bits ? aw_bits : IOMMU_DEFAULT_AW_BITS;
@@ -94,6 +95,7 @@ void iommu_destroy(struct iommu *iommu)
 {
 	/* Groups are freed by their last put; by now every device has been removed. */
 	ida_destroy(&iommu->group_ida);
+	mutex_destroy(&iommu->dev_group_lock);
 	mutex_destroy(&iommu->lock);
 }
 
@@ -148,11 +150,24 @@ struct iommu_group *iommu_group_ref_get(struct iommu_group *group)
 	return group;
 }
 
+/*
+ * The pointer is read under dev_group_lock: sysfs may look at a device that a
+ * hot-removal is taking out of its group at that moment.
+ */
 struct iommu_group *iommu_group_get(struct device *dev)
 {
-	struct iommu_group *group = dev->iommu_group;
+	struct iommu *iommu;
+	struct iommu_group *group;
 
-	return group ? iommu_group_ref_get(group) : NULL;
+	if (!dev->bus)
+		return NULL; /* class devices: never in a group */
+	iommu = &dev->bus->world->iommu;
+	mutex_lock(&iommu->dev_group_lock);
+	group = dev->iommu_group;
+	if (group)
+		iommu_group_ref_get(group);
+	mutex_unlock(&iommu->dev_group_lock);
+	return group;
 }
 
 /*
@@ -193,7 +208,9 @@ int iommu_group_add_device(struct iommu_group *group, struct device *dev)
 
 	gdev = xzalloc(sizeof(*gdev));
 	gdev->dev = dev;
+	mutex_lock(&group->iommu->dev_group_lock);
 	dev->iommu_group = iommu_group_ref_get(group);
+	mutex_unlock(&group->iommu->dev_group_lock);
 	mutex_lock(&group->mutex);
 	list_add_tail(&gdev->node, &group->devices);
 	mutex_unlock(&group->mutex);
@@ -217,7 +234,9 @@ void iommu_group_remove_device(struct device *dev)
 		}
 	}
 	mutex_unlock(&group->mutex);
+	mutex_lock(&group->iommu->dev_group_lock);
 	dev->iommu_group = NULL;
+	mutex_unlock(&group->iommu->dev_group_lock);
 	iommu_group_put(group);
 }
 

@@ -62,6 +62,8 @@ struct iommu_domain {
 struct iommu {
 	struct uvfio_world *world;
 	struct mutex lock; /* groups list, group ida */
+	/* A leaf: device->iommu_group of every device, set at add and cleared at removal. */
+	struct mutex dev_group_lock;
 	struct ida group_ida;
 	struct list_head groups;
 	unsigned int aw_bits; /* address width: 39 on QEMU's VT-d */
