@@ -12,7 +12,7 @@ BUILD=$1
 FILTER=${2:-}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export UVFIO=$BUILD/src/cli/uvfio
-export SERIAL=$BUILD/tests/uapi/mtty-serial
+export SERIAL=$BUILD/examples/mtty-serial
 export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 
 if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then

@@ -385,13 +385,28 @@ void device_del(struct device *dev)
 	put_device(dev);
 }
 
+static struct device_driver *bus_find_driver_locked(struct bus *bus, const char *name)
+{
+	struct device_driver *drv;
+
+	lockdep_assert_held(&bus->lock);
+	list_for_each_entry(drv, &bus->drivers, bus_node) {
+		if (!strcmp(drv->name, name))
+			return drv;
+	}
+	return NULL;
+}
+
 int driver_register(struct device_driver *drv, struct bus *bus)
 {
-	if (driver_find(drv->name, bus))
-		return -EBUSY;
 	drv->bus = bus;
 	INIT_LIST_HEAD(&drv->devices);
+	/* The name check and the insertion are one step: two registrations may race. */
 	mutex_lock(&bus->lock);
+	if (bus_find_driver_locked(bus, drv->name)) {
+		mutex_unlock(&bus->lock);
+		return -EBUSY;
+	}
 	list_add_tail(&drv->bus_node, &bus->drivers);
 	mutex_unlock(&bus->lock);
 	if (bus->drivers_autoprobe)
@@ -427,15 +442,10 @@ void driver_unregister(struct device_driver *drv)
 
 struct device_driver *driver_find(const char *name, struct bus *bus)
 {
-	struct device_driver *drv, *found = NULL;
+	struct device_driver *found;
 
 	mutex_lock(&bus->lock);
-	list_for_each_entry(drv, &bus->drivers, bus_node) {
-		if (!strcmp(drv->name, name)) {
-			found = drv;
-			break;
-		}
-	}
+	found = bus_find_driver_locked(bus, name);
 	mutex_unlock(&bus->lock);
 	return found;
 }
