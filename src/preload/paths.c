@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "preload/shim.h"
@@ -325,6 +326,51 @@ SHIM_EXPORT int euidaccess(const char *path, int mode)
 
 	return REAL(euidaccess)(REDIRECT(path, buf), mode);
 }
+
+/*
+ * Extended attributes: `ls -l` asks for ACLs by path; a /sys path must reach
+ * the tree (which has none) and not the host's sysfs.
+ */
+#define WRAP_GETXATTR(name)                                                                  \
+	SHIM_EXPORT ssize_t name(const char *path, const char *attr, void *val, size_t size) \
+	{                                                                                    \
+		char buf[SHIM_PATH_MAX];                                                     \
+                                                                                             \
+		return REAL(name)(REDIRECT(path, buf), attr, val, size);                     \
+	}
+WRAP_GETXATTR(getxattr)
+WRAP_GETXATTR(lgetxattr)
+
+#define WRAP_LISTXATTR(name)                                                \
+	SHIM_EXPORT ssize_t name(const char *path, char *list, size_t size) \
+	{                                                                   \
+		char buf[SHIM_PATH_MAX];                                    \
+                                                                            \
+		return REAL(name)(REDIRECT(path, buf), list, size);         \
+	}
+WRAP_LISTXATTR(listxattr)
+WRAP_LISTXATTR(llistxattr)
+
+#define WRAP_SETXATTR(name)                                                                    \
+	SHIM_EXPORT int name(const char *path, const char *attr, const void *val, size_t size, \
+			     int flags)                                                        \
+	{                                                                                      \
+		char buf[SHIM_PATH_MAX];                                                       \
+                                                                                               \
+		return REAL(name)(REDIRECT(path, buf), attr, val, size, flags);                \
+	}
+WRAP_SETXATTR(setxattr)
+WRAP_SETXATTR(lsetxattr)
+
+#define WRAP_REMOVEXATTR(name)                                   \
+	SHIM_EXPORT int name(const char *path, const char *attr) \
+	{                                                        \
+		char buf[SHIM_PATH_MAX];                         \
+                                                                 \
+		return REAL(name)(REDIRECT(path, buf), attr);    \
+	}
+WRAP_REMOVEXATTR(removexattr)
+WRAP_REMOVEXATTR(lremovexattr)
 
 /* Links inside the tree are relative; only links out of /proc can name the tree. */
 static ssize_t readlink_result(ssize_t n, char *tmp, char *buf, size_t len)

@@ -110,6 +110,13 @@ t_bash_redirections() {
 	'
 }
 
+t_ls_long() {
+	# ls -l asks for ACLs (getxattr) by path: those must reach the tree too.
+	local o
+	o=$("$UVFIO" run -- ls -l /sys/bus/pci/devices/0000:00:03.0/ 2>&1 >/dev/null) || { echo "$o"; return 1; }
+	[ -z "$o" ] || { echo "$o"; return 1; }
+}
+
 t_vfio_full() {
 	# The whole uAPI, from binding through sysfs to hot reset (vfio-full.c).
 	"$UVFIO" run -- "$PROGS/vfio-full"
@@ -211,7 +218,7 @@ t_kill_released_at_wait() {
 
 if ! have_shim; then
 	for t in edu_example exit_status sys_readonly lspci driverctl bash_redirections \
-		vfio_full fdpass kvm_vfio kill_mid_ioctl kill_released_at_wait; do
+		ls_long vfio_full fdpass kvm_vfio kill_mid_ioctl kill_released_at_wait; do
 		skip "$t" "libuvfio-preload.so not built"
 	done
 else
@@ -221,6 +228,7 @@ else
 	if have_fuse && command -v lspci >/dev/null; then run lspci t_lspci; else skip lspci "no FUSE or lspci"; fi
 	if have_fuse && command -v driverctl >/dev/null; then run driverctl t_driverctl; else skip driverctl "no FUSE or driverctl"; fi
 	if have_fuse; then run bash_redirections t_bash_redirections; else skip bash_redirections "no FUSE"; fi
+	if have_fuse; then run ls_long t_ls_long; else skip ls_long "no FUSE"; fi
 	if have_fuse; then run vfio_full t_vfio_full; else skip vfio_full "no FUSE"; fi
 	if have_fuse; then run fdpass t_fdpass; else skip fdpass "no FUSE"; fi
 	if have_fuse; then run kvm_vfio t_kvm_vfio; else skip kvm_vfio "no FUSE"; fi
