@@ -781,6 +781,14 @@ io_error:;
 	return -e;
 }
 
+static void machine_params_free(struct machine_param *params, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		free(params[i].key);
+		free(params[i].value);
+	}
+}
+
 void uvfio_machine_free(struct uvfio_machine *m)
 {
 	if (!m)
@@ -790,10 +798,7 @@ void uvfio_machine_free(struct uvfio_machine *m)
 
 		free(dev->model);
 		free(dev->driver);
-		for (unsigned int j = 0; j < dev->nparams; j++) {
-			free(dev->params[j].key);
-			free(dev->params[j].value);
-		}
+		machine_params_free(dev->params, dev->nparams);
 	}
 	free(m->devices);
 	for (unsigned int i = 0; i < m->nmdev_parents; i++) {
@@ -801,10 +806,7 @@ void uvfio_machine_free(struct uvfio_machine *m)
 
 		free(mp->model);
 		free(mp->name);
-		for (unsigned int j = 0; j < mp->nparams; j++) {
-			free(mp->params[j].key);
-			free(mp->params[j].value);
-		}
+		machine_params_free(mp->params, mp->nparams);
 	}
 	free(m->mdev_parents);
 	free(m->source);
