@@ -6,11 +6,13 @@
 
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -569,4 +571,35 @@ void *bg_join(struct bg *b)
 {
 	ASSERT_EQ(pthread_join(b->thread, NULL), 0);
 	return b->ret;
+}
+
+int run_deadlock_child(void (*fn)(unsigned long), unsigned long quirks)
+{
+	uint64_t deadline = now_ms() + 10000;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		fn(quirks);
+		fflush(NULL);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		usleep(2000);
+	}
+	if (WIFSIGNALED(status)) {
+		printf("child ended by signal %d\n", WTERMSIG(status));
+		return WTERMSIG(status) == SIGABRT ? -1 : 100 + WTERMSIG(status);
+	}
+	printf("child exit %d\n", WEXITSTATUS(status));
+	/* 4: blocked; 66: ThreadSanitizer's report of the double lock or lock-order inversion. */
+	return WEXITSTATUS(status) == 4 || WEXITSTATUS(status) == 66 ? -1 : WEXITSTATUS(status);
 }

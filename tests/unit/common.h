@@ -232,4 +232,11 @@ void *bg_join(struct bg *b);
 
 uint64_t now_ms(void);
 
+/*
+ * Runs fn(quirks) in a forked child, for scenarios that may deadlock: 0 when
+ * it finished; -1 when a deadlock was detected (still blocked at a 10 s
+ * deadline, SIGABRT, exit 4, or ThreadSanitizer's exit 66); else its status.
+ */
+int run_deadlock_child(void (*fn)(unsigned long), unsigned long quirks);
+
 #endif /* UVFIO_TESTS_UNIT_COMMON_H */

@@ -25,10 +25,8 @@
  */
 #include "common.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -283,47 +281,15 @@ static void d2_scenario(unsigned long quirks)
 	world_free(w);
 }
 
-/* 0: the child finished; -1: deadlock detected (blocked, killed at the deadline, or TSan). */
-static int run_child(void (*fn)(unsigned long), unsigned long quirks)
-{
-	uint64_t deadline = now_ms() + 10000;
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		fn(quirks);
-		fflush(NULL);
-		_exit(0);
-	}
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		usleep(2000);
-	}
-	if (WIFSIGNALED(status)) {
-		printf("child ended by signal %d\n", WTERMSIG(status));
-		return WTERMSIG(status) == SIGABRT ? -1 : 100 + WTERMSIG(status);
-	}
-	printf("child exit %d\n", WEXITSTATUS(status));
-	/* 4: blocked; 66: ThreadSanitizer's report of the lock-order inversion. */
-	return WEXITSTATUS(status) == 4 || WEXITSTATUS(status) == 66 ? -1 : WEXITSTATUS(status);
-}
-
 TEST(kvm_abba, d2_open_vs_kvm_vfio_release)
 {
-	ASSERT_EQ(run_child(d2_scenario, 0), 0);
+	ASSERT_EQ(run_deadlock_child(d2_scenario, 0), 0);
 }
 
 TEST(kvm_abba, d2_old_order_deadlocks)
 {
 	/* set_kvm under group_lock: A (group_lock → kvm->lock) vs B (kvm->lock → group_lock). */
-	ASSERT_EQ(run_child(d2_scenario, UVFIO_QUIRK_SET_KVM_GROUP_LOCK), -1);
+	ASSERT_EQ(run_deadlock_child(d2_scenario, UVFIO_QUIRK_SET_KVM_GROUP_LOCK), -1);
 }
 
 /*

@@ -10,9 +10,7 @@
  */
 #include "common.h"
 
-#include <signal.h>
 #include <stdio.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -255,46 +253,15 @@ static void seed004_chain(unsigned long quirks)
 	world_free(w);
 }
 
-static int run_child(void (*fn)(unsigned long), unsigned long quirks)
-{
-	uint64_t deadline = now_ms() + 10000;
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		fn(quirks);
-		fflush(NULL);
-		_exit(0);
-	}
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		usleep(2000);
-	}
-	if (WIFSIGNALED(status)) {
-		printf("child ended by signal %d\n", WTERMSIG(status));
-		return WTERMSIG(status) == SIGABRT ? -1 : 100 + WTERMSIG(status);
-	}
-	printf("child exit %d\n", WEXITSTATUS(status));
-	/* 4: blocked; 66: ThreadSanitizer's report of the double lock. */
-	return WEXITSTATUS(status) == 4 || WEXITSTATUS(status) == 66 ? -1 : WEXITSTATUS(status);
-}
-
 TEST(kvm, seed004_release_chain)
 {
-	ASSERT_EQ(run_child(seed004_chain, 0), 0);
+	ASSERT_EQ(run_deadlock_child(seed004_chain, 0), 0);
 }
 
 TEST(kvm, seed004_old_order_deadlocks)
 {
 	/* kvm_put_kvm → destroy → kvm_vfio_destroy → set_kvm → group_lock, already ours. */
-	ASSERT_EQ(run_child(seed004_chain, UVFIO_QUIRK_KVM_VFIO_DESTROY), -1);
+	ASSERT_EQ(run_deadlock_child(seed004_chain, UVFIO_QUIRK_KVM_VFIO_DESTROY), -1);
 }
 
 /* Process death: every fd closed in table order still tears everything down. */
