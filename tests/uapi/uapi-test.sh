@@ -130,7 +130,12 @@ t_fdpass() {
 t_kvm_vfio() {
 	# A VM and its kvm-vfio device through the daemon's /dev/kvm (kvm-vfio.c),
 	# and nothing left held afterwards.
-	"$UVFIO" run --kvm -- bash -c '"$0" && uvfio tree' "$PROGS/kvm-vfio" >"$out/kvm" 2>&1
+	# (The daemon sees the program's exit asynchronously: its releases may lag.)
+	"$UVFIO" run --kvm -- bash -c '"$0" || exit 1
+		for i in $(seq 100); do
+			uvfio tree | grep -q "^  /dev/vfio/1  closed" && break; sleep 0.05
+		done
+		uvfio tree' "$PROGS/kvm-vfio" >"$out/kvm" 2>&1
 	local st=$?
 	cat "$out/kvm"
 	[ "$st" = 0 ] || return 1
@@ -142,6 +147,9 @@ t_kvm_vfio() {
 		for i in $(seq 100); do grep -q held "$1/held" && break; sleep 0.05; done
 		uvfio tree | grep "^  /dev/vfio/1" || exit 1
 		exec 4>&-; wait $! || exit 1
+		for i in $(seq 100); do
+			uvfio tree | grep -q "^  /dev/vfio/1  closed" && break; sleep 0.05
+		done
 		uvfio tree | grep "^  /dev/vfio/1"' "$PROGS/kvm-vfio" "$out" >"$out/kvm" 2>&1 || { cat "$out/kvm"; return 1; }
 	cat "$out/kvm"
 	[ "$(sed -n 1p "$out/kvm")" = "  /dev/vfio/1  open, in a container, kvm  0000:00:03.0 (open)" ] || return 1
