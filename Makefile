@@ -30,7 +30,7 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=
 TSAN_ENV := TSAN_OPTIONS='halt_on_error=1 second_deadlock_stack=1'
 
 # What deps installs (Debian package names) and how each is detected.
-DEPS := meson ninja-build pkg-config libfuse3-dev fuse3 pciutils driverctl clang spin
+DEPS := meson ninja-build pkg-config libfuse3-dev fuse3 pciutils driverctl mdevctl clang spin
 have_meson        = command -v $(MESON) >/dev/null 2>&1
 have_ninja-build  = command -v $(NINJA) >/dev/null 2>&1
 have_pkg-config   = command -v pkg-config >/dev/null 2>&1
@@ -38,6 +38,7 @@ have_libfuse3-dev = pkg-config --exists fuse3 2>/dev/null
 have_fuse3        = command -v fusermount3 >/dev/null 2>&1
 have_pciutils     = command -v lspci >/dev/null 2>&1
 have_driverctl    = command -v driverctl >/dev/null 2>&1
+have_mdevctl      = command -v mdevctl >/dev/null 2>&1
 have_clang        = command -v clang >/dev/null 2>&1
 have_spin         = command -v spin >/dev/null 2>&1
 missing_deps = for p in $(DEPS); do \
@@ -45,7 +46,7 @@ missing_deps = for p in $(DEPS); do \
 	meson) $(have_meson) ;; ninja-build) $(have_ninja-build) ;; \
 	pkg-config) $(have_pkg-config) ;; libfuse3-dev) $(have_libfuse3-dev) ;; \
 	fuse3) $(have_fuse3) ;; pciutils) $(have_pciutils) ;; \
-	driverctl) $(have_driverctl) ;; clang) $(have_clang) ;; spin) $(have_spin) ;; \
+	driverctl) $(have_driverctl) ;; mdevctl) $(have_mdevctl) ;; clang) $(have_clang) ;; spin) $(have_spin) ;; \
 	esac || echo $$p; \
 	done
 

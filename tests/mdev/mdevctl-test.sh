@@ -22,10 +22,10 @@ MACHINE=$SRC/tests/mdev/mdev.machine
 export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 unset UVFIO_DIR MDEVCTL_ENV_ROOT
 
-command -v mdevctl >/dev/null || { echo "1..0 # SKIP mdevctl is not installed"; exit 77; }
-[ -f "$UVFIO_PRELOAD" ] || { echo "1..0 # SKIP libuvfio-preload.so not built"; exit 77; }
+command -v mdevctl >/dev/null || { echo "1..0 # SKIP mdevctl is not installed"; exit 0; }
+[ -f "$UVFIO_PRELOAD" ] || { echo "1..0 # SKIP libuvfio-preload.so not built"; exit 0; }
 { [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; } ||
-	{ echo "1..0 # SKIP no FUSE"; exit 77; }
+	{ echo "1..0 # SKIP no FUSE"; exit 0; }
 
 # Belt and braces: as root, re-run inside a private mount namespace with /sys read-only.
 if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then

@@ -13,9 +13,9 @@ set -u
 
 model=${1:-$(dirname "$0")/mdev.pml}
 model=$(readlink -f "$model")
-command -v spin >/dev/null 2>&1 || { echo "1..0 # SKIP spin is not installed"; exit 77; }
+command -v spin >/dev/null 2>&1 || { echo "1..0 # SKIP spin is not installed"; exit 0; }
 cc=${CC:-cc}
-command -v "$cc" >/dev/null 2>&1 || { echo "1..0 # SKIP no C compiler"; exit 77; }
+command -v "$cc" >/dev/null 2>&1 || { echo "1..0 # SKIP no C compiler"; exit 0; }
 
 tmp=$(mktemp -d /tmp/uvfio-promela.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
