@@ -111,7 +111,7 @@ struct pinned_pages *remote_pin_user_pages(struct task *t, u64 vaddr, u64 len, b
 		return NULL;
 	if (fstat(call->backing_fd, &st) || !S_ISREG(st.st_mode) || offset + len > (u64)st.st_size)
 		return NULL;
-	if (procmaps_shared_file(t->pid, vaddr, len, st.st_dev, st.st_ino, offset, write))
+	if (procmaps_shared_file(call->procfd, vaddr, len, st.st_dev, st.st_ino, offset, write))
 		return NULL;
 	p = mmap(NULL, len, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, call->backing_fd,
 		 (off_t)offset);

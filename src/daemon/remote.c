@@ -2,56 +2,63 @@
 /*
  * The caller of a request, as the core's struct task.
  *
+ * Who calls: every request arrives with a pidfd of its sender, taken by the
+ * kernel when the message was sent (SO_PASSPIDFD/SCM_PIDFD, Linux 6.5), so
+ * a sender that exits and whose pid goes to another process before its
+ * request is read is still the one it was: its pidfd reports it dead and
+ * the request is refused. Without SCM_PIDFD (older kernels) the daemon
+ * serves only callers of its own user or root, whose rights are its own
+ * (docs/design.md, "Trust model").
+ *
  * Memory: copies that fall inside the inline payload the shim sent are served
  * from it (reads) or recorded for the shim to apply (writes); the rest go to
- * the process with process_vm_readv/writev, which fails with EFAULT exactly
- * where the kernel's copy_*_user would. The process's mm object outlives the
- * call when MAP_DMA records it, and is shared by every call of that process.
+ * the process's mm through /proc/PID/mem, opened through its /proc directory
+ * while its pidfd showed the process alive: that file stays bound to that
+ * mm (after an exit or an exec it reads nothing), never to whoever has the
+ * pid now. Copies the caller asks for are checked against the caller's
+ * mappings first, so they fail with EFAULT exactly where the kernel's
+ * copy_*_user would (a write to read-only memory included); device DMA
+ * through a type1 mapping reaches the memory that was mapped, as pinned pages
+ * do. One mm object per process image is shared by every call of that
+ * process and outlives the call when MAP_DMA records it.
  *
- * Descriptors: the caller's fd numbers are resolved with pidfd_getfd(): a
- * uvfio file is recognised by the inode of its client socket; an eventfd is
- * kept as our own duplicate. A new file (GET_DEVICE_FD) becomes a new
- * session whose client end travels back in the reply.
+ * Descriptors: the caller's fd numbers are resolved with pidfd_getfd() on
+ * the sender's pidfd: a uvfio file is recognised by the inode of its client
+ * socket; an eventfd is kept as our own duplicate. A new file (GET_DEVICE_FD)
+ * becomes a new session whose client end travels back in the reply.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
+#include "compat/pidfd.h"
 #include "shared/eventfd.h"
 #include "shared/procmaps.h"
 #include "uvfiod.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-
 /*
- * A client process's memory. The cache (d->mms) holds one reference for as
- * long as the process lives, so calls do not reopen it; entries of processes
- * that exited are dropped at the next lookup. Limits and capabilities are
- * read once, when the process is first seen.
+ * A client process's memory: one process image (an exec starts another).
+ * The cache (d->mms) holds one reference while the image is current, so
+ * calls do not reopen it; entries of processes that exited are dropped at the
+ * next lookup. Limits and capabilities are read once, when the image is
+ * first seen.
  */
 struct remote_mm {
 	struct mm_struct mm;
 	struct uvfiod *d;
-	int pidfd;
+	int pidfd; /* the process */
+	int procfd; /* its /proc/PID directory */
+	int memfd; /* its /proc/PID/mem: this mm for the rest of its life */
 	u64 rlimit_memlock;
 	bool cap_ipc_lock, cap_sys_rawio;
-	struct list_head node; /* d->mms, protected by d->lock */
+	struct list_head node; /* d->mms, protected by d->lock; empty once unlinked */
 };
-
-static int pidfd_open(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
 
 static int pidfd_getfd(int pidfd, int fd)
 {
@@ -66,22 +73,46 @@ static bool pidfd_alive(int pidfd)
 	return poll(&pfd, 1, 0) == 0;
 }
 
+/*
+ * Whether two pidfds name the same process. On pidfs (Linux 6.9) each
+ * struct pid has its own inode; before it, two live processes never share a
+ * pid number, and the caller compared the numbers.
+ */
+static bool pidfd_same(int a, int b)
+{
+	struct statfs sfs;
+	struct stat sa, sb;
+
+	if (fstatfs(a, &sfs) || fstat(a, &sa) || fstat(b, &sb))
+		return false;
+	if ((unsigned long)sfs.f_type == PID_FS_MAGIC)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return pidfd_alive(a) && pidfd_alive(b);
+}
+
 static int remote_mm_access(struct mm_struct *mm, u64 addr, void *buf, size_t len, bool write)
 {
 	struct remote_mm *rmm = container_of(mm, struct remote_mm, mm);
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
-	ssize_t n;
+	size_t done = 0;
 
 	if (!len)
 		return 0;
-	if (!pidfd_alive(rmm->pidfd))
+	if (addr + len < addr)
 		return -EFAULT;
-	if (write)
-		n = process_vm_writev(mm->pid, &local, 1, &remote, 1, 0);
-	else
-		n = process_vm_readv(mm->pid, &local, 1, &remote, 1, 0);
-	return n == (ssize_t)len ? 0 : -EFAULT;
+	/* /proc/PID/mem takes the address as an unsigned offset (FMODE_UNSIGNED_OFFSET). */
+	while (done < len) {
+		ssize_t n = write ? pwrite(rmm->memfd, (const u8 *)buf + done, len - done,
+					   (off_t)(addr + done)) :
+				    pread(rmm->memfd, (u8 *)buf + done, len - done,
+					  (off_t)(addr + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EFAULT; /* unmapped (EIO), or the mm is gone (0) */
+		done += (size_t)n;
+	}
+	return 0;
 }
 
 static int remote_mm_probe(struct mm_struct *mm, u64 addr, u64 len, bool write)
@@ -90,7 +121,15 @@ static int remote_mm_probe(struct mm_struct *mm, u64 addr, u64 len, bool write)
 
 	if (!pidfd_alive(rmm->pidfd))
 		return -EFAULT;
-	return procmaps_probe(mm->pid, addr, len, write);
+	return procmaps_probe(rmm->procfd, addr, len, write);
+}
+
+/* Whether this image is still the process's: its mm reads at an address the caller just sent. */
+static bool remote_mm_current(struct remote_mm *rmm, u64 addr)
+{
+	u8 byte;
+
+	return pread(rmm->memfd, &byte, 1, (off_t)addr) != 0;
 }
 
 static void remote_mm_release(struct mm_struct *mm)
@@ -99,6 +138,8 @@ static void remote_mm_release(struct mm_struct *mm)
 
 	/* Unlinked from the cache already: the cache's reference was the last to go, or
 	 * the entry was pruned before the final put. */
+	close(rmm->memfd);
+	close(rmm->procfd);
 	close(rmm->pidfd);
 	free(rmm);
 }
@@ -109,23 +150,35 @@ static const struct mm_ops remote_mm_ops = {
 	.release = remote_mm_release,
 };
 
-static void remote_read_limits(struct remote_mm *rmm, pid_t pid);
+static void remote_read_limits(struct remote_mm *rmm);
 
-/* The mm of process pid: shared by all its calls; a new one if pid was reused. */
-static struct remote_mm *remote_mm_get(struct uvfiod *d, pid_t pid)
+/*
+ * The current image of process pid, which sent with pidfd: a new one when
+ * none is cached, when the cached one is another process's that had the same
+ * pid, or when the process has exec'd since (probe_addr, an address the
+ * caller's current image has mapped, reads nothing in it). ERR_PTR(-ESRCH)
+ * when the sender is gone.
+ */
+static struct remote_mm *remote_mm_get(struct uvfiod *d, int pidfd, pid_t pid, u64 probe_addr)
 {
 	struct remote_mm *rmm, *n, *found = NULL;
+	char path[32];
 	LIST_HEAD(dead);
-	int pidfd;
 
+	if (!pidfd_alive(pidfd))
+		return ERR_PTR(-ESRCH);
 	mutex_lock(&d->lock);
 	list_for_each_entry_safe(rmm, n, &d->mms, node) {
-		if (!pidfd_alive(rmm->pidfd)) {
+		bool mine = !found && rmm->mm.pid == pid;
+
+		if (!pidfd_alive(rmm->pidfd) ||
+		    (mine && (!pidfd_same(rmm->pidfd, pidfd) ||
+			      (probe_addr && !remote_mm_current(rmm, probe_addr))))) {
 			list_del(&rmm->node);
 			list_add(&rmm->node, &dead);
 			continue;
 		}
-		if (rmm->mm.pid == pid && !found) {
+		if (mine) {
 			kref_get(&rmm->mm.kref);
 			found = rmm;
 		}
@@ -138,17 +191,34 @@ static struct remote_mm *remote_mm_get(struct uvfiod *d, pid_t pid)
 	if (found)
 		return found;
 
-	pidfd = pidfd_open(pid);
-	if (pidfd < 0)
-		return ERR_PTR(-ESRCH);
 	rmm = xzalloc(sizeof(*rmm));
+	rmm->pidfd = rmm->procfd = rmm->memfd = -1;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	rmm->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rmm->procfd >= 0)
+		rmm->memfd = openat(rmm->procfd, "mem", O_RDWR | O_CLOEXEC);
+	rmm->pidfd = fcntl(pidfd, F_DUPFD_CLOEXEC, 0);
+	/*
+	 * Opened by number, so only now known to be the sender's: the sender was
+	 * alive before the opens and is alive after them, so it held the pid all
+	 * along, and the directory and the mm are its.
+	 */
+	if (rmm->memfd < 0 || rmm->pidfd < 0 || !pidfd_alive(pidfd)) {
+		if (rmm->memfd >= 0)
+			close(rmm->memfd);
+		if (rmm->procfd >= 0)
+			close(rmm->procfd);
+		if (rmm->pidfd >= 0)
+			close(rmm->pidfd);
+		free(rmm);
+		return ERR_PTR(-ESRCH);
+	}
 	kref_init(&rmm->mm.kref); /* the cache's */
 	kref_get(&rmm->mm.kref); /* the caller's */
 	rmm->mm.ops = &remote_mm_ops;
 	rmm->mm.pid = pid;
-	rmm->pidfd = pidfd;
 	rmm->d = d;
-	remote_read_limits(rmm, pid);
+	remote_read_limits(rmm);
 	mutex_lock(&d->lock);
 	list_add(&rmm->node, &d->mms);
 	mutex_unlock(&d->lock);
@@ -179,6 +249,21 @@ static bool in_window(struct remote_call *call, u64 addr, size_t n)
 	       addr - call->win_addr <= call->win_len - n;
 }
 
+/*
+ * A copy the caller's own call makes: /proc/PID/mem would read PROT_NONE and
+ * write read-only memory (it forces access), the kernel's copy_*_user fault
+ * there; the caller's mappings decide first.
+ */
+static int remote_user_access(struct task *t, u64 addr, void *buf, size_t n, bool write)
+{
+	int ret;
+
+	if (!n)
+		return 0;
+	ret = remote_mm_probe(t->mm, addr, n, write);
+	return ret ? ret : mm_access(t->mm, addr, buf, n, write);
+}
+
 static int remote_copy_from_user(struct task *t, void *dst, u64 src, size_t n)
 {
 	struct remote_call *call = to_call(t);
@@ -187,7 +272,7 @@ static int remote_copy_from_user(struct task *t, void *dst, u64 src, size_t n)
 		memcpy(dst, call->win + (src - call->win_addr), n);
 		return 0;
 	}
-	return mm_access(t->mm, src, dst, n, false);
+	return remote_user_access(t, src, dst, n, false);
 }
 
 static int remote_copy_to_user(struct task *t, u64 dst, const void *src, size_t n)
@@ -197,7 +282,7 @@ static int remote_copy_to_user(struct task *t, u64 dst, const void *src, size_t 
 	size_t rec_len = sizeof(*rec) + ALIGN_UP(n, (size_t)8);
 
 	if (!in_window(call, dst, n) || call->nwrites >= UVFIO_MAX_WRITES)
-		return mm_access(t->mm, dst, (void *)src, n, true);
+		return remote_user_access(t, dst, (void *)src, n, true);
 	/* Later reads of this range must see what we wrote. */
 	memcpy((u8 *)call->win + (dst - call->win_addr), src, n);
 	call->writes = realloc(call->writes, call->writes_len + rec_len);
@@ -274,16 +359,26 @@ static const struct task_ops remote_task_ops = {
 	.pin_user_pages = remote_pin_user_pages,
 };
 
-/* The caller's RLIMIT_MEMLOCK and effective capabilities, from /proc. */
-static void remote_read_limits(struct remote_mm *rmm, pid_t pid)
+/* A file of the process's /proc directory, or NULL. */
+static FILE *remote_proc_fopen(struct remote_mm *rmm, const char *name)
+{
+	int fd = openat(rmm->procfd, name, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
+}
+
+/* The caller's RLIMIT_MEMLOCK and effective capabilities, from its /proc directory. */
+static void remote_read_limits(struct remote_mm *rmm)
 {
 	unsigned long long v;
-	char path[64], line[256];
+	char line[256];
 	FILE *f;
 
 	rmm->rlimit_memlock = UINT64_MAX;
-	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
-	f = fopen(path, "re");
+	f = remote_proc_fopen(rmm, "limits");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "Max locked memory", 17) && strlen(line) > 26 &&
 		    sscanf(line + 26, "%llu", &v) == 1)
@@ -291,8 +386,7 @@ static void remote_read_limits(struct remote_mm *rmm, pid_t pid)
 	}
 	if (f)
 		fclose(f);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
+	f = remote_proc_fopen(rmm, "status");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "CapEff: %llx", &v) == 1) {
 			rmm->cap_ipc_lock = v & (1ull << 14); /* CAP_IPC_LOCK */
@@ -303,7 +397,8 @@ static void remote_read_limits(struct remote_mm *rmm, pid_t pid)
 		fclose(f);
 }
 
-int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_t uid)
+int remote_call_init(struct remote_call *call, struct uvfiod *d, int pidfd, pid_t pid, uid_t uid,
+		     u64 probe_addr)
 {
 	struct remote_mm *rmm;
 
@@ -311,10 +406,11 @@ int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_
 	call->d = d;
 	call->out_fd = -1;
 	call->backing_fd = -1;
-	rmm = remote_mm_get(d, pid);
+	rmm = remote_mm_get(d, pidfd, pid, probe_addr);
 	if (IS_ERR(rmm))
 		return (int)PTR_ERR(rmm);
-	call->pidfd = rmm->pidfd;
+	call->pidfd = pidfd;
+	call->procfd = rmm->procfd;
 	call->task.ops = &remote_task_ops;
 	call->task.mm = &rmm->mm;
 	call->task.pid = pid;

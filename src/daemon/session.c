@@ -13,13 +13,20 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/devfs.h"
+#include "compat/pidfd.h"
 #include "vfio/vfio.h"
 #include "world.h"
 #include "iommu/iommu.h"
 #include "uvfiod.h"
+
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
 
 static void session_free(struct session *s)
 {
@@ -55,50 +62,75 @@ struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino)
 }
 
 /*
- * Reads exactly len bytes; the first read also collects the sender's
- * credentials, and with passed set, one descriptor that rides with the
- * request (*passed, else -1). Any other descriptor is closed.
+ * Who sent a frame: the kernel's word for every chunk of it (SO_PASSCRED, and
+ * SO_PASSPIDFD where the kernel has it: a pidfd taken at send time).
  */
-static int recv_full(int fd, void *buf, size_t len, struct ucred *cred, int *passed)
+struct frame_sender {
+	struct ucred cred; /* of the frame's first chunk */
+	int pidfd; /* of the frame's first chunk, or -1 (owned) */
+	bool seen; /* the first chunk arrived */
+};
+
+/*
+ * Reads exactly len bytes of the frame whose sender is fs; with passed set,
+ * one descriptor that rides with it (*passed, else -1). Any other
+ * descriptor is closed. A chunk from another sender (two processes writing
+ * one shared file at once) is a protocol error: a frame has one caller.
+ */
+static int recv_full(int fd, void *buf, size_t len, struct frame_sender *fs, int *passed)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(4 * sizeof(int))];
+		char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +
+			  CMSG_SPACE(4 * sizeof(int))];
 		struct iovec iov = { .iov_base = (char *)buf + done, .iov_len = len - done };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct msghdr msg = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf,
+			/* Later chunks: room for the credentials only, so no pidfd is made. */
+			.msg_controllen = fs->seen ? CMSG_SPACE(sizeof(struct ucred)) :
+						     sizeof(cbuf),
+		};
+		struct ucred cred = { .pid = 0 };
 		struct cmsghdr *cmsg;
 		ssize_t n;
 
-		if (cred) {
-			msg.msg_control = cbuf;
-			msg.msg_controllen = sizeof(cbuf);
-		}
 		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n == 0 ? -EPIPE : -errno;
-		for (cmsg = cred ? CMSG_FIRSTHDR(&msg) : NULL; cmsg;
-		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-			if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_CREDENTIALS &&
-			    done == 0)
-				memcpy(cred, CMSG_DATA(cmsg), sizeof(*cred));
-			else if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
-				/* Descriptors beyond the one expected: close them. */
-				size_t nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+			size_t nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-				for (size_t i = 0; i < nfds; i++) {
-					int got;
-
-					memcpy(&got, CMSG_DATA(cmsg) + i * sizeof(int),
-					       sizeof(got));
-					if (passed && *passed < 0)
-						*passed = got;
-					else
-						close(got);
-				}
+			if (cmsg->cmsg_level != SOL_SOCKET)
+				continue;
+			if (cmsg->cmsg_type == SCM_CREDENTIALS) {
+				memcpy(&cred, CMSG_DATA(cmsg), sizeof(cred));
+				continue;
 			}
+			if (cmsg->cmsg_type != SCM_RIGHTS && cmsg->cmsg_type != SCM_PIDFD)
+				continue;
+			for (size_t i = 0; i < nfds; i++) {
+				int got;
+
+				memcpy(&got, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(got));
+				if (cmsg->cmsg_type == SCM_PIDFD && !fs->seen && fs->pidfd < 0)
+					fs->pidfd = got;
+				else if (cmsg->cmsg_type == SCM_RIGHTS && !fs->seen && passed &&
+					 *passed < 0)
+					*passed = got;
+				else
+					close(got); /* beyond the one expected */
+			}
+		}
+		if (!fs->seen) {
+			fs->cred = cred;
+			fs->seen = true;
+		} else if (cred.pid != fs->cred.pid || cred.uid != fs->cred.uid) {
+			return -EPROTO;
 		}
 		done += (size_t)n;
 	}
@@ -289,10 +321,29 @@ static int handle_mmap(struct session *s, u8 *body, u32 len)
 	return r;
 }
 
+/*
+ * The sender of a frame as a pidfd. Without SCM_PIDFD (a kernel before 6.5)
+ * a pid read now may name another process than the one that sent: such a
+ * daemon serves only callers of its own user or root, whose memory and
+ * descriptors it could reach anyway (docs/design.md, "Trust model").
+ */
+static int session_caller(struct session *s, struct frame_sender *fs)
+{
+	if (fs->pidfd >= 0)
+		return 0;
+	if (s->passpidfd)
+		return -ESRCH; /* the kernel had no pidfd to give: the sender is gone */
+	if (fs->cred.uid != s->d->uid && fs->cred.uid != 0)
+		return -EPERM;
+	fs->pidfd = pidfd_open(fs->cred.pid);
+	return fs->pidfd < 0 ? -ESRCH : 0;
+}
+
 /* Runs one request; a negative return ends the session. */
 static int session_handle(struct session *s, const struct uvfio_msg_hdr *hdr, u8 *body,
-			  const struct ucred *cred, int passed)
+			  struct frame_sender *fs, int passed)
 {
+	struct uvfio_ioctl_req req = { 0 };
 	struct remote_call call;
 	int ret;
 
@@ -300,7 +351,14 @@ static int session_handle(struct session *s, const struct uvfio_msg_hdr *hdr, u8
 		return send_reply(s->fd, hdr->type, -EPROTO, NULL, 0, -1);
 	switch (hdr->type) {
 	case UVFIO_MSG_IOCTL:
-		ret = remote_call_init(&call, s->d, cred->pid, cred->uid);
+		ret = session_caller(s, fs);
+		if (ret)
+			return send_reply(s->fd, hdr->type, ret, NULL, 0, -1);
+		/* The payload's address is mapped in the caller's current image. */
+		if (hdr->len >= sizeof(req))
+			memcpy(&req, body, sizeof(req));
+		ret = remote_call_init(&call, s->d, fs->pidfd, fs->cred.pid, fs->cred.uid,
+				       req.payload_len ? req.arg : 0);
 		if (ret)
 			return send_reply(s->fd, hdr->type, ret, NULL, 0, -1);
 		ret = handle_ioctl(s, &call, body, hdr->len, passed);
@@ -326,39 +384,33 @@ static void *session_thread(void *arg)
 	struct session *s = arg;
 
 	for (;;) {
+		struct frame_sender fs = { .pidfd = -1 };
 		struct uvfio_msg_hdr hdr;
-		struct ucred cred = { .pid = 0 };
 		u8 *body = NULL;
 		int passed = -1;
-		int ret;
+		int ret = -EPROTO;
 
-		if (recv_full(s->fd, &hdr, sizeof(hdr), &cred, &passed)) {
-			if (passed >= 0)
-				close(passed);
-			break;
-		}
+		if (recv_full(s->fd, &hdr, sizeof(hdr), &fs, &passed))
+			goto end;
 		if (hdr.magic != UVFIO_PROTO_MAGIC || hdr.version != UVFIO_PROTO_VERSION ||
-		    hdr.len > UVFIO_MSG_MAX || !cred.pid) {
+		    hdr.len > UVFIO_MSG_MAX || !fs.cred.pid) {
 			/* Not our protocol: the stream cannot be trusted any further. */
 			send_reply(s->fd, hdr.type, -EPROTO, NULL, 0, -1);
-			if (passed >= 0)
-				close(passed);
-			break;
+			goto end;
 		}
 		if (hdr.len) {
 			body = malloc(hdr.len);
-			if (!body || recv_full(s->fd, body, hdr.len, NULL, NULL)) {
-				free(body);
-				if (passed >= 0)
-					close(passed);
-				break;
-			}
+			if (!body || recv_full(s->fd, body, hdr.len, &fs, NULL))
+				goto end;
 		}
 		atomic_store(&s->busy, true);
-		ret = session_handle(s, &hdr, body, &cred, passed);
+		ret = session_handle(s, &hdr, body, &fs, passed);
 		atomic_store(&s->busy, false);
+end:
 		if (passed >= 0)
 			close(passed);
+		if (fs.pidfd >= 0)
+			close(fs.pidfd);
 		free(body);
 		if (ret)
 			break;
@@ -374,10 +426,13 @@ int session_start(struct uvfiod *d, struct file *file, pid_t opener, int *client
 	pthread_t thread;
 	struct stat st;
 	int sv[2], one = 1;
+	bool passpidfd;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -errno;
 	setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	/* Every request then names its sender by pidfd (Linux 6.5); see session_caller(). */
+	passpidfd = !setsockopt(sv[0], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
 	fstat(sv[1], &st);
 	mutex_lock(&d->lock);
 	if (d->stopping) {
@@ -394,6 +449,7 @@ int session_start(struct uvfiod *d, struct file *file, pid_t opener, int *client
 	s->peer_dev = st.st_dev;
 	s->peer_ino = st.st_ino;
 	s->opener = opener;
+	s->passpidfd = passpidfd;
 	mutex_lock(&d->lock);
 	list_add_tail(&s->node, &d->sessions);
 	d->nthreads++;

@@ -65,6 +65,7 @@ struct session {
 	ino_t peer_ino; /* the client's end: what pidfd_getfd of its fd shows */
 	struct file *file; /* the session's reference */
 	pid_t opener; /* the process that opened it (open or GET_DEVICE_FD) */
+	bool passpidfd; /* the kernel names each request's sender by pidfd (SO_PASSPIDFD) */
 	atomic_bool busy; /* a request is being served (no lock: the request path stays lock-free) */
 };
 
@@ -72,7 +73,8 @@ struct session {
 struct remote_call {
 	struct task task;
 	struct uvfiod *d;
-	int pidfd;
+	int pidfd; /* the sender's, from its message (not owned) */
+	int procfd; /* the sender's /proc/PID directory (not owned) */
 	u64 win_addr; /* the inline payload: the caller's bytes at win_addr */
 	const u8 *win;
 	u32 win_len;
@@ -100,7 +102,13 @@ void sessions_shutdown(struct uvfiod *d);
 void sessions_settle(struct uvfiod *d);
 
 /* remote.c */
-int remote_call_init(struct remote_call *call, struct uvfiod *d, pid_t pid, uid_t uid);
+/*
+ * The caller of one request, identified by pidfd (its sender's, taken when
+ * the message was sent); probe_addr: an address its payload came from, or 0.
+ * -ESRCH when the sender is gone.
+ */
+int remote_call_init(struct remote_call *call, struct uvfiod *d, int pidfd, pid_t pid, uid_t uid,
+		     u64 probe_addr);
 void remote_call_destroy(struct remote_call *call);
 void remote_mms_destroy(struct uvfiod *d);
 

@@ -56,6 +56,8 @@ struct uvfio_fuse {
 	pthread_t thread;
 	char *mountpoint;
 	struct timespec mount_time;
+	uid_t uid; /* every node's owner: the daemon's user (root: the kernel's root:root) */
+	gid_t gid;
 
 	pthread_mutex_t lock; /* the inode table below */
 	struct fuse_inode *inodes; /* index i is inode number i + 2; 1 is the root */
@@ -212,6 +214,8 @@ static void fill_stat(struct uvfio_fuse *f, const struct uvfio_sysfs_stat *st, s
 
 	memset(out, 0, sizeof(*out));
 	out->st_mode = types[st->type] | st->mode;
+	out->st_uid = f->uid;
+	out->st_gid = f->gid;
 	out->st_nlink = st->type == UVFIO_SYSFS_DIR ? 2 : 1;
 	out->st_size = (off_t)st->size;
 	out->st_blksize = SYSFS_PAGE;
@@ -602,12 +606,17 @@ static void uvfio_fuse_free(struct uvfio_fuse *f)
 
 static struct fuse_session *uvfio_fuse_session(struct uvfio_fuse *f, bool allow_other)
 {
-	char prog[] = "uvfiod", dash_o[] = "-o", opts[64];
+	char prog[] = "uvfiod", dash_o[] = "-o", opts[96];
 	char *argv[] = { prog, dash_o, opts, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct fuse_session *se;
 
-	snprintf(opts, sizeof(opts), "fsname=uvfio-sysfs,subtype=uvfio%s",
+	/*
+	 * default_permissions: the kernel checks each access against the modes
+	 * and owners getattr reports, as it does for sysfs (a 0200 root file is
+	 * root's to write), before a request reaches us.
+	 */
+	snprintf(opts, sizeof(opts), "fsname=uvfio-sysfs,subtype=uvfio,default_permissions%s",
 		 allow_other ? ",allow_other" : "");
 	se = fuse_session_new(&args, &uvfio_fuse_ops, sizeof(uvfio_fuse_ops), f);
 
@@ -637,6 +646,8 @@ int uvfio_fuse_mount(struct uvfio_world *w, const char *mountpoint, struct uvfio
 	}
 	memset(f->buckets, 0xff, sizeof(f->buckets)); /* -1: empty */
 	clock_gettime(CLOCK_REALTIME, &f->mount_time);
+	f->uid = geteuid();
+	f->gid = getegid();
 	fuse_loop_cfg_set_max_threads(f->loop_cfg, FUSE_MAX_THREADS);
 	fuse_loop_cfg_set_clone_fd(f->loop_cfg, 0);
 

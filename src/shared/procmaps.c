@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "procmaps.h"
 
@@ -12,24 +14,30 @@ struct vma {
 };
 
 /*
- * 0 if the mappings of process pid cover [addr, addr + len) with no hole and
+ * 0 if the mappings of the process whose /proc directory is procfd cover [addr, addr + len) with no hole and
  * ok() accepts every one of them (cur: the first address of the range it
  * holds), else -EFAULT.
  */
-static int procmaps_cover(pid_t pid, u64 addr, u64 len,
+static int procmaps_cover(int procfd, u64 addr, u64 len,
 			  bool (*ok)(const struct vma *v, u64 cur, const void *arg),
 			  const void *arg)
 {
 	u64 end = addr + len, cur = addr;
-	char path[64], line[512];
+	char line[512];
 	FILE *f;
+	int fd;
 
 	if (end < addr)
 		return -EFAULT;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	/* Through the directory: never another process that took the same pid since. */
+	fd = openat(procfd, "maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -EFAULT;
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return -EFAULT;
+	}
 	while (cur < end && fgets(line, sizeof(line), f)) {
 		struct vma v;
 
@@ -53,11 +61,11 @@ static bool vma_accessible(const struct vma *v, u64 cur, const void *arg)
 	return v->perms[0] == 'r' && (!*write || v->perms[1] == 'w');
 }
 
-int procmaps_probe(pid_t pid, u64 addr, u64 len, bool write)
+int procmaps_probe(int procfd, u64 addr, u64 len, bool write)
 {
 	if (!len)
 		return 0;
-	return procmaps_cover(pid, addr, len, vma_accessible, &write);
+	return procmaps_cover(procfd, addr, len, vma_accessible, &write);
 }
 
 struct shared_file {
@@ -77,7 +85,8 @@ static bool vma_maps_file(const struct vma *v, u64 cur, const void *arg)
 	       v->off + (cur - v->lo) == sf->offset + (cur - sf->addr);
 }
 
-int procmaps_shared_file(pid_t pid, u64 addr, u64 len, dev_t dev, ino_t ino, u64 offset, bool write)
+int procmaps_shared_file(int procfd, u64 addr, u64 len, dev_t dev, ino_t ino, u64 offset,
+			 bool write)
 {
 	struct shared_file sf = { .addr = addr,
 				  .offset = offset,
@@ -87,5 +96,5 @@ int procmaps_shared_file(pid_t pid, u64 addr, u64 len, dev_t dev, ino_t ino, u64
 
 	if (!len)
 		return -EFAULT;
-	return procmaps_cover(pid, addr, len, vma_maps_file, &sf);
+	return procmaps_cover(procfd, addr, len, vma_maps_file, &sf);
 }

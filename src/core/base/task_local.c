@@ -64,7 +64,15 @@ static int self_mm_access(struct mm_struct *mm, u64 addr, void *buf, size_t len,
 
 static int self_mm_probe(struct mm_struct *mm, u64 addr, u64 len, bool write)
 {
-	return procmaps_probe(mm->pid, addr, len, write);
+	int procfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret;
+
+	(void)mm; /* this process's own */
+	if (procfd < 0)
+		return -EFAULT;
+	ret = procmaps_probe(procfd, addr, len, write);
+	close(procfd);
+	return ret;
 }
 
 static void self_mm_release(struct mm_struct *mm)
