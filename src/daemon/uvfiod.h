@@ -7,7 +7,7 @@
  *   session.c  one thread per open file: reads requests, runs them on the
  *              core as the caller, replies; EOF = the last close = release
  *   remote.c   the caller as a struct task: its memory (inline payload,
- *              else process_vm_*), its descriptors (pidfd_getfd), new
+ *              else /proc/PID/mem), its descriptors (pidfd_getfd), new
  *              descriptors (GET_DEVICE_FD) passed back in the reply
  *   pinned.c   MAP_DMA ranges of shared file memory, mapped here too, so
  *              device DMA into them is a plain copy
