@@ -29,6 +29,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ struct remote_mm {
 	int pidfd; /* the process */
 	int procfd; /* its /proc/PID directory */
 	int memfd; /* its /proc/PID/mem: this mm for the rest of its life */
+	u64 pid_ino; /* pidfd_ino(pidfd) */
 	u64 rlimit_memlock;
 	bool cap_ipc_lock, cap_sys_rawio;
 	struct list_head node; /* d->mms, protected by d->lock; empty once unlinked */
@@ -74,20 +76,23 @@ static bool pidfd_alive(int pidfd)
 }
 
 /*
- * Whether two pidfds name the same process. On pidfs (Linux 6.9) each
- * struct pid has its own inode; before it, two live processes never share a
- * pid number, and the caller compared the numbers.
+ * The identity of the process behind a pidfd: on pidfs (Linux 6.9) each
+ * struct pid has an inode of its own, so equal inodes are the same process
+ * whatever happened since; 0 before pidfs, where two pidfds are compared by
+ * the pid number and both being alive (two live processes never share one).
  */
-static bool pidfd_same(int a, int b)
+static u64 pidfd_ino(int pidfd)
 {
+	static atomic_int on_pidfs = -1; /* one kernel for the daemon's life */
 	struct statfs sfs;
-	struct stat sa, sb;
+	struct stat st;
+	int v = atomic_load(&on_pidfs);
 
-	if (fstatfs(a, &sfs) || fstat(a, &sa) || fstat(b, &sb))
-		return false;
-	if ((unsigned long)sfs.f_type == PID_FS_MAGIC)
-		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-	return pidfd_alive(a) && pidfd_alive(b);
+	if (v < 0) {
+		v = !fstatfs(pidfd, &sfs) && (unsigned long)sfs.f_type == PID_FS_MAGIC;
+		atomic_store(&on_pidfs, v);
+	}
+	return v && !fstat(pidfd, &st) ? (u64)st.st_ino : 0;
 }
 
 static int remote_mm_access(struct mm_struct *mm, u64 addr, void *buf, size_t len, bool write)
@@ -162,6 +167,7 @@ static void remote_read_limits(struct remote_mm *rmm);
 static struct remote_mm *remote_mm_get(struct uvfiod *d, int pidfd, pid_t pid, u64 probe_addr)
 {
 	struct remote_mm *rmm, *n, *found = NULL;
+	u64 ino = pidfd_ino(pidfd);
 	char path[32];
 	LIST_HEAD(dead);
 
@@ -172,7 +178,7 @@ static struct remote_mm *remote_mm_get(struct uvfiod *d, int pidfd, pid_t pid, u
 		bool mine = !found && rmm->mm.pid == pid;
 
 		if (!pidfd_alive(rmm->pidfd) ||
-		    (mine && (!pidfd_same(rmm->pidfd, pidfd) ||
+		    (mine && (rmm->pid_ino != ino ||
 			      (probe_addr && !remote_mm_current(rmm, probe_addr))))) {
 			list_del(&rmm->node);
 			list_add(&rmm->node, &dead);
@@ -217,6 +223,7 @@ static struct remote_mm *remote_mm_get(struct uvfiod *d, int pidfd, pid_t pid, u
 	kref_get(&rmm->mm.kref); /* the caller's */
 	rmm->mm.ops = &remote_mm_ops;
 	rmm->mm.pid = pid;
+	rmm->pid_ino = ino;
 	rmm->d = d;
 	remote_read_limits(rmm);
 	mutex_lock(&d->lock);
