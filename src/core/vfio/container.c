@@ -253,9 +253,23 @@ void vfio_group_detach_container(struct vfio_group *group)
 
 int vfio_group_use_container(struct vfio_group *group)
 {
+	struct vfio_container *container = group->container;
+	bool have_driver;
+
 	lockdep_assert_held(&group->group_lock);
-	/* SET_CONTAINER done but no SET_IOMMU yet. */
-	if (!group->container->iommu_driver)
+	/*
+	 * SET_CONTAINER done but no SET_IOMMU yet. The kernel reads the pointer
+	 * bare (drivers/vfio/container.c, vfio_group_use_container) while
+	 * vfio_ioctl_set_iommu() writes it under container->group_lock; the
+	 * group's attachment cannot change under group_lock, but SET_IOMMU on
+	 * the container can run at the same moment, so read it under the
+	 * container's lock (group_lock → container->group_lock, the documented
+	 * order).
+	 */
+	down_read(&container->group_lock);
+	have_driver = container->iommu_driver;
+	up_read(&container->group_lock);
+	if (!have_driver)
 		return -EINVAL;
 	if (group->type == VFIO_NO_IOMMU)
 		return -EPERM;
