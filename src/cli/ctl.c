@@ -5,6 +5,7 @@
  * plug, kill-holder, mdev-parent, trace.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,15 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "shared/private_dir.h"
 
 int ctl_command(const char *dir, int argc, char **argv)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char line[512] = "", buf[4096];
+	char line[512] = "", buf[4096], err[PATH_MAX + 128];
+	struct ucred cred = { 0 };
+	socklen_t clen = sizeof(cred);
+	int ret;
 	bool failed = false, first = true;
 	size_t len = 0;
 	int fd;
@@ -36,11 +41,27 @@ int ctl_command(const char *dir, int argc, char **argv)
 		fprintf(stderr, "uvfio: %s: path too long\n", dir);
 		return 1;
 	}
+	/* A directory or socket someone else controls could answer for the daemon. */
+	ret = private_dir_check(dir, geteuid(), true, NULL, err, sizeof(err));
+	if ((ret && ret != -ENOENT) ||
+	    (!ret && !access(addr.sun_path, F_OK) &&
+	     private_socket_check(addr.sun_path, geteuid(), true, err, sizeof(err)))) {
+		fprintf(stderr, "uvfio: --dir: %s\n", err);
+		return 1;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		fprintf(stderr, "uvfio: no daemon at %s: %s\n", addr.sun_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return 1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
+	    (cred.uid != geteuid() && cred.uid != 0)) {
+		fprintf(stderr,
+			"uvfio: the daemon at %s runs as uid %u, not as this user or root\n", dir,
+			(unsigned int)cred.uid);
+		close(fd);
 		return 1;
 	}
 	if (send(fd, line, strlen(line), MSG_NOSIGNAL) != (ssize_t)strlen(line)) {

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "shared/private_dir.h"
 #include "uvfiod.h"
 
 #ifndef UVFIO_PRELOAD_INSTALL_PATH
@@ -168,7 +169,7 @@ static bool is_mount_point(const char *path)
 /* --attach DIR: its absolute path in out and its daemon's pid, or 1 with a message. */
 static int attach_find(const char *arg, char *out, pid_t *pid)
 {
-	char root[PATH_MAX + 8];
+	char root[PATH_MAX + 8], sock[PATH_MAX + 16], err[PATH_MAX + 128];
 	struct stat st;
 	uid_t uid;
 	int ret;
@@ -179,6 +180,14 @@ static int attach_find(const char *arg, char *out, pid_t *pid)
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "uvfio run: --attach %s: not a directory\n", arg);
+		return 1;
+	}
+	/* Whoever may change DIR chooses the daemon (and the /sys) the program gets. */
+	if (private_dir_check(out, geteuid(), true, NULL, err, sizeof(err)) ||
+	    (snprintf(sock, sizeof(sock), "%s/uvfiod.sock", out),
+	     !access(sock, F_OK) &&
+		     private_socket_check(sock, geteuid(), true, err, sizeof(err)))) {
+		fprintf(stderr, "uvfio run: --attach %s: %s\n", arg, err);
 		return 1;
 	}
 	ret = daemon_probe(out, pid, &uid);
@@ -201,12 +210,16 @@ static int attach_find(const char *arg, char *out, pid_t *pid)
 			strerror(-ret));
 		return 1;
 	}
-	/* The daemon serves its own user and root only (SO_PEERCRED). */
-	if (uid != geteuid() && geteuid() != 0) {
+	/*
+	 * The daemon serves its own user and root only (SO_PEERCRED); and a
+	 * daemon answers for the program's devices and memory, so it must be
+	 * the caller's own or root's: root attaches to root's daemons only.
+	 */
+	if (uid != geteuid() && uid != 0) {
 		fprintf(stderr,
-			"uvfio run: the daemon at %s runs as uid %u: only that user or root may use "
-			"it\n",
-			out, (unsigned int)uid);
+			"uvfio run: the daemon at %s runs as uid %u: only a daemon of this user "
+			"(uid %u) or of root may be attached to\n",
+			out, (unsigned int)uid, (unsigned int)geteuid());
 		return 1;
 	}
 	snprintf(root, sizeof(root), "%s/root", out);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "shared/private_dir.h"
 #include "uvfio/uvfio.h"
 #include "uvfiod.h"
 #if UVFIO_HAVE_FUSE
@@ -30,8 +31,10 @@ static void usage(FILE *out)
 	      "q35 machine), served to programs that run with libuvfio-preload.so and\n"
 	      "UVFIO_SOCKET=DIR/uvfiod.sock UVFIO_ROOT=DIR/root UVFIO_DAEMON_PID=<pid>.\n"
 	      "\n"
-	      "  -d, --dir DIR       the daemon's private directory (created mode 0700):\n"
-	      "                      DIR/uvfiod.sock and the FUSE tree at DIR/root\n"
+	      "  -d, --dir DIR       the daemon's private directory: DIR/uvfiod.sock,\n"
+	      "                      DIR/ctl.sock and the FUSE tree at DIR/root; created\n"
+	      "                      mode 0700, or an existing directory (not a symlink)\n"
+	      "                      of this user that its group and others cannot write\n"
 	      "  -m, --machine FILE  a machine file (docs/machine-format.md)\n"
 	      "      --no-fuse       do not mount the sysfs tree\n"
 	      "      --ready-fd N    write \"ready\\n\" to descriptor N once serving\n"
@@ -54,7 +57,7 @@ int uvfiod_main(int argc, char **argv)
 	const char *dir = NULL, *machine = NULL;
 	struct uvfio_machine *m = NULL;
 	struct uvfiod d = { .listen_fd = -1, .ctl_fd = -1 };
-	bool fuse = true;
+	bool fuse = true, created;
 	int ready_fd = -1, c, sig, ret = 1;
 	char err[512];
 	sigset_t set;
@@ -107,11 +110,11 @@ int uvfiod_main(int argc, char **argv)
 		return 1;
 	}
 
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		fprintf(stderr, "uvfiod: %s: %s\n", dir, strerror(errno));
+	/* Ours alone, or refused: never a chmod of what someone else put there. */
+	if (private_dir_make(dir, geteuid(), &created, err, sizeof(err))) {
+		fprintf(stderr, "uvfiod: --dir: %s\n", err);
 		return 1;
 	}
-	chmod(dir, 0700);
 	snprintf(d.dir, sizeof(d.dir), "%s", dir);
 	snprintf(d.sock_path, sizeof(d.sock_path), "%s/uvfiod.sock", dir);
 	d.uid = getuid();

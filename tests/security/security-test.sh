@@ -108,5 +108,53 @@ else
 	check "sysfs: root still writes" root_writes
 fi
 
+# 3. The daemon's directory is nobody else's: uvfio daemon refuses what it
+#    did not make or does not own, and changes nothing it refuses; the CLI
+#    and uvfio run --attach refuse a directory or socket of another user.
+refused() { # expected message, then the command
+	local want=$1; shift
+	timeout 20 "$@" >"$out/log" 2>&1 && { echo "accepted"; return 1; }
+	grep -qF -- "$want" "$out/log" || { cat "$out/log"; return 1; }
+}
+served() { # a daemon serves DIR, then stops
+	local dir=$1 pid i
+	"$UVFIO" daemon --dir "$dir" --no-fuse 2>"$out/served.log" &
+	pid=$!
+	for i in $(seq 200); do [ -S "$dir/uvfiod.sock" ] && break; sleep 0.05; done
+	[ -S "$dir/uvfiod.sock" ] || { cat "$out/served.log"; kill $pid; wait $pid; return 1; }
+	kill $pid; wait $pid
+}
+t_dirs() {
+	local v=$out/victim
+	echo secret >"$v"; chmod 0644 "$v"
+	ln -s "$v" "$out/to-file"
+	mkdir "$out/real"; ln -s "$out/real" "$out/to-dir"
+	mkdir "$out/theirs"; chown $U:$U "$out/theirs"; chmod 0700 "$out/theirs"
+	mkdir "$out/open"; chmod 0777 "$out/open"
+	set -x
+	refused "is a symbolic link" "$UVFIO" daemon --dir "$out/to-file" &&
+	[ "$(stat -c %a "$v")" = 644 ] && [ "$(cat "$v")" = secret ] &&
+	refused "is a symbolic link" "$UVFIO" daemon --dir "$out/to-dir" &&
+	refused "belongs to uid $U" "$UVFIO" daemon --dir "$out/theirs" &&
+	[ "$(stat -c %a "$out/theirs")" = 700 ] &&
+	refused "writable by its group or by others" "$UVFIO" daemon --dir "$out/open" &&
+	[ "$(stat -c %a "$out/open")" = 777 ] &&
+	refused "is not a directory" "$UVFIO" daemon --dir "$v" &&
+	served "$out/fresh" && [ "$(stat -c %a "$out/fresh")" = 700 ] &&
+	mkdir -m 0700 "$out/mine" && served "$out/mine" &&
+	refused "belongs to uid $U" "$UVFIO" run --attach "$out/theirs" -- true &&
+	refused "belongs to uid $U" "$UVFIO" --dir "$out/theirs" tree &&
+	refused "writable by its group or by others" "$UVFIO" --dir "$out/open" tree &&
+	mkdir -m 0700 "$out/fake" &&
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+		"$out/fake/uvfiod.sock" && chown $U "$out/fake/uvfiod.sock" &&
+	refused "uvfiod.sock belongs to uid $U" "$UVFIO" run --attach "$out/fake" -- true
+}
+if command -v python3 >/dev/null; then
+	check "daemon directory: symlinks, other users' and writable directories refused, nothing changed" t_dirs
+else
+	ok "daemon directory checks" "no python3 to make a socket"
+fi
+
 echo "1..$n"
 [ $fails = 0 ]
