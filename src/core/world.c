@@ -49,7 +49,76 @@ static struct pci_bus *world_find_bus(struct uvfio_world *w, int domain, unsigne
 /* Host address assignment for resources a model left unplaced. */
 struct res_alloc {
 	u64 mem, io;
+	/* Every resource placed so far, to refuse an overlap: one address space each. */
+	struct placed_res {
+		u64 start, end;
+		bool io;
+		int line, bar;
+	} *placed;
+	unsigned int nplaced;
 };
+
+static const char *const res_names[PCI_NUM_RESOURCES] = { "bar0", "bar1", "bar2", "bar3",
+							  "bar4", "bar5", "rom" };
+
+/*
+ * A function's resources must fit what its BARs can decode (naturally
+ * aligned, no wrap, a 32-bit BAR or a ROM below 4 GiB, I/O below 64 KiB) and
+ * overlap no other function's: firmware never assigns such addresses, and
+ * two devices decoding one address is not a machine (pci_claim_resource()
+ * would refuse the second).
+ */
+static int world_check_resources(const struct uvfio_machine *m, const struct machine_device *md,
+				 struct pci_dev *pdev, struct res_alloc *ra, char *err,
+				 size_t errlen)
+{
+	for (int i = 0; i < PCI_NUM_RESOURCES; i++) {
+		const struct resource *r = &pdev->resource[i];
+		u64 size = resource_size(r), limit;
+		bool io = r->flags & IORESOURCE_IO;
+
+		if (!r->flags || !size)
+			continue;
+		limit = io ? 0xffffull : (r->flags & IORESOURCE_MEM_64) ? UINT64_MAX : 0xffffffffull;
+		if (r->start + (size - 1) < r->start || r->start + (size - 1) > limit ||
+		    (r->start & (size - 1))) {
+			snprintf(err, errlen,
+				 "%s:%d: %s %s at 0x%llx: a %llu-byte %s BAR cannot decode there "
+				 "(it must be aligned to its size and end below 0x%llx)",
+				 m->source, md->line, md->model, res_names[i],
+				 (unsigned long long)r->start, (unsigned long long)size,
+				 io ? "I/O" : (r->flags & IORESOURCE_MEM_64) ? "64-bit" : "32-bit",
+				 (unsigned long long)limit);
+			return -EINVAL;
+		}
+		/* A ROM decodes only once enabled: firmware may leave it over a BAR. */
+		if (i == PCI_ROM_RESOURCE && !(r->flags & IORESOURCE_ROM_ENABLE))
+			continue;
+		for (unsigned int j = 0; j < ra->nplaced; j++) {
+			const struct placed_res *p = &ra->placed[j];
+
+			if (p->io != io || p->end < r->start || p->start > r->end)
+				continue;
+			snprintf(err, errlen,
+				 "%s:%d: %s %s [0x%llx-0x%llx] overlaps %s of the device on line "
+				 "%d [0x%llx-0x%llx]",
+				 m->source, md->line, md->model, res_names[i],
+				 (unsigned long long)r->start, (unsigned long long)r->end,
+				 res_names[p->bar], p->line, (unsigned long long)p->start,
+				 (unsigned long long)p->end);
+			return -EINVAL;
+		}
+		if (!ra->placed) /* room for every resource of every function */
+			ra->placed = xcalloc((size_t)m->ndevices * PCI_NUM_RESOURCES + 1,
+					     sizeof(*ra->placed));
+		ra->placed[ra->nplaced++] = (struct placed_res){ .start = r->start,
+								 .end = r->end,
+								 .io = io,
+								 .line = md->line,
+								 .bar = i };
+	}
+	return 0;
+}
 
 static void world_assign_resources(struct pci_dev *pdev, struct res_alloc *ra)
 {
@@ -93,6 +162,11 @@ static int world_add_function(struct uvfio_world *w, const struct uvfio_machine 
 		return ret;
 	}
 	world_assign_resources(pdev, ra);
+	ret = world_check_resources(m, md, pdev, ra, err, errlen);
+	if (ret) {
+		put_device(&pdev->dev);
+		return ret;
+	}
 	pci_setup_device(pdev);
 	if (pci_is_bridge(pdev)) {
 		unsigned int secondary = pdev->config[PCI_SECONDARY_BUS];
@@ -161,6 +235,16 @@ static int world_apply_driver(struct uvfio_world *w, const struct uvfio_machine 
 	}
 	if (pdev->dev.driver && (!drv || pdev->dev.driver != &drv->driver))
 		device_release_driver(&pdev->dev);
+	if (drv && !driver_match_device(&drv->driver, &pdev->dev) &&
+	    !pci_driver_binds_by_override(drv)) {
+		snprintf(err, errlen,
+			 "%s:%d: driver=%s does not match %s (%04x:%04x): no entry of its id table "
+			 "does, and a bind of it there is refused (No such device)",
+			 m->source, md->line, drv->name, dev_name(&pdev->dev), pdev->vendor,
+			 pdev->device);
+		put_device(&pdev->dev);
+		return -EINVAL;
+	}
 	if (drv && !pdev->dev.driver) {
 		if (!driver_match_device(&drv->driver, &pdev->dev)) {
 			/* An initial driver binds like driver_override + drivers_probe would. */
@@ -280,10 +364,12 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	ret = mdev_models_add_machine(w, m, err, errlen);
 	if (ret)
 		goto err_destroy;
+	free(ra.placed);
 	*out = w;
 	return 0;
 
 err_destroy:
+	free(ra.placed);
 	uvfio_world_destroy(w);
 	return ret;
 }

@@ -131,6 +131,42 @@ t_verb_arguments() {
 	fails_with 1 "no daemon at $T/none/ctl.sock" "$UVFIO" --dir "$T/none" tree
 }
 
+t_hostile_machines() {
+	# Machine files a user gets wrong or an attacker crafts: refused with the
+	# reason, never a hang, never a world that could not exist.
+	local def=$T/default.machine m
+	"$UVFIO" default-machine >"$def" || return 1
+	edu() { sed "s|^device 0000:00:03.0 edu.*|device 0000:00:03.0 edu $1|" "$def" >"$T/m.machine"; }
+	mkfifo "$T/fifo.machine"
+	fails_with 1 'not a regular file' timeout 10 "$UVFIO" check-machine "$T/fifo.machine" &&
+	fails_with 1 'not a regular file' "$UVFIO" check-machine "$T" &&
+	fails_with 1 'not a regular file' "$UVFIO" check-machine /dev/zero &&
+	head -c 1100000 /dev/zero | tr '\0' '#' >"$T/big.machine" &&
+	fails_with 1 'too large (at most' "$UVFIO" check-machine "$T/big.machine" &&
+	edu bar0=0xfffffffffff00000 &&
+	fails_with 1 'edu bar0 at 0xfffffffffff00000: a 1048576-byte 32-bit BAR cannot decode there' \
+		"$UVFIO" check-machine "$T/m.machine" &&
+	edu bar0=0x100000000 &&
+	fails_with 1 'cannot decode there' "$UVFIO" check-machine "$T/m.machine" &&
+	edu bar0=0xfe810000 &&
+	fails_with 1 'aligned to its size' "$UVFIO" check-machine "$T/m.machine" &&
+	edu bar0=0xfe900000 &&
+	fails_with 1 'pcie-pci-bridge bar0 \[0xfe900000-0xfe9000ff\] overlaps bar0 of the device on line' \
+		"$UVFIO" check-machine "$T/m.machine" &&
+	edu driver=e1000 &&
+	fails_with 1 'driver=e1000 does not match 0000:00:03.0 (1234:11e8)' \
+		"$UVFIO" check-machine "$T/m.machine" &&
+	fails_with 1 'does not match' "$UVFIO" run --machine "$T/m.machine" -- true &&
+	edu driver=pcieport &&
+	fails_with 1 'driver=pcieport does not match' "$UVFIO" check-machine "$T/m.machine" &&
+	# What may bind anything by override, and a placement that fits, are accepted.
+	edu driver=pci-stub && "$UVFIO" check-machine "$T/m.machine" >/dev/null &&
+	edu "driver=vfio-pci bar0=0xfea00000" && "$UVFIO" check-machine "$T/m.machine" >/dev/null &&
+	for m in "$SRC"/examples/machines/*.machine; do
+		"$UVFIO" check-machine "$m" >/dev/null || { echo "refused: $m"; return 1; }
+	done
+}
+
 t_modprobe() {
 	"$UVFIO" modprobe vfio-pci &&
 	"$UVFIO" modprobe -q vfio_iommu_type1 &&
@@ -389,6 +425,7 @@ run help_each_verb t_help_each_verb
 run top_level_usage t_top_level_usage
 run verb_arguments t_verb_arguments
 run modprobe t_modprobe
+run hostile_machines t_hostile_machines
 if command -v groff >/dev/null; then
 	run man_renders t_man_renders
 else

@@ -544,6 +544,14 @@ TEST(machine, load_errors)
 	ASSERT_TRUE(strstr(err, "No such file or directory") != NULL);
 
 	ASSERT_NEG(uvfio_machine_load(test_tmpdir(), &m, err, sizeof(err)), EISDIR);
+	ASSERT_TRUE(strstr(err, "not a regular file (a directory)") != NULL);
+	/* A FIFO would block the open and the read for ever; a device is no machine. */
+	snprintf(path, sizeof(path), "%s/fifo.machine", test_tmpdir());
+	ASSERT_OK(mkfifo(path, 0600));
+	ASSERT_NEG(uvfio_machine_load(path, &m, err, sizeof(err)), EINVAL);
+	ASSERT_TRUE(strstr(err, "not a regular file") != NULL);
+	ASSERT_NEG(uvfio_machine_load("/dev/zero", &m, err, sizeof(err)), EINVAL);
+	ASSERT_TRUE(m == NULL);
 
 	snprintf(path, sizeof(path), "%s/nul.machine", test_tmpdir());
 	write_file(path, "device 00:03.0 edu\n# \0 \n", 24);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices/models.h"
@@ -747,6 +748,7 @@ int uvfio_machine_load(const char *path, struct uvfio_machine **out, char *err, 
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
+	struct stat st;
 	char ebuf[128];
 
 	if (!out)
@@ -756,8 +758,18 @@ int uvfio_machine_load(const char *path, struct uvfio_machine **out, char *err, 
 		set_err(err, errlen, "no machine file given");
 		return -EINVAL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO or a device must not hang the open; only regular files qualify. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
+		goto io_error;
+	if (fstat(fd, &st))
+		goto io_error;
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errlen, "%s: not a regular file%s", path,
+			S_ISDIR(st.st_mode) ? " (a directory)" : "");
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	if (fcntl(fd, F_SETFL, 0))
 		goto io_error;
 	/* One byte more than allowed, to tell "at the limit" from "too large". */
 	buf = xzalloc(MACHINE_MAX_TEXT + 1);

@@ -323,6 +323,12 @@ int pci_dma_rw(struct pci_dev *pdev, u64 iova, void *buf, size_t len, bool write
 int pci_register_driver(struct uvfio_world *w, struct pci_driver *drv);
 void pci_unregister_driver(struct pci_driver *drv);
 const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct pci_dev *pdev);
+/*
+ * Whether drv binds only what driver_override names (an empty id table, or
+ * override_only entries: pci-stub, vfio-pci), so that naming it for any
+ * function makes sense.
+ */
+bool pci_driver_binds_by_override(const struct pci_driver *drv);
 ssize_t new_id_store(struct pci_driver *drv, const char *buf, size_t count);
 ssize_t remove_id_store(struct pci_driver *drv, const char *buf, size_t count);
 

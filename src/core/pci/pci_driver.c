@@ -76,6 +76,14 @@ static const struct pci_device_id *pci_match_device(struct pci_driver *drv, stru
 	return NULL;
 }
 
+bool pci_driver_binds_by_override(const struct pci_driver *drv)
+{
+	for (const struct pci_device_id *id = drv->id_table; id && id->vendor; id++)
+		if (!id->override_only)
+			return false;
+	return true;
+}
+
 static int pci_bus_match(struct device *dev, struct device_driver *drv)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
