@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -41,6 +42,17 @@ static int procmaps_cover(int procfd, u64 addr, u64 len,
 	while (cur < end && fgets(line, sizeof(line), f)) {
 		struct vma v;
 
+		/*
+		 * A line longer than the buffer (a long path) is one mapping: skip
+		 * the rest of it, so that its tail (which the path chooses) is
+		 * never read as a mapping of its own.
+		 */
+		if (!strchr(line, '\n')) {
+			char rest[512];
+
+			while (fgets(rest, sizeof(rest), f) && !strchr(rest, '\n'))
+				;
+		}
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &v.lo, &v.hi, v.perms, &v.off,
 			   &v.maj, &v.min, &v.inode) != 7)
 			continue;
