@@ -19,7 +19,8 @@
  *
  *  - an assertion failure prints file:line and the values, and ends the test;
  *  - a crash or other signal fails the test and names the signal;
- *  - the test is killed after a timeout (30 s, env UVFIO_TEST_TIMEOUT, 0 = none);
+ *  - the test is killed after a timeout (30 s, 120 s in sanitizer builds; env
+ *    UVFIO_TEST_TIMEOUT, 0 = none);
  *  - the fds open before and after the body are compared: a test that returns
  *    with more fds open than it started with fails and lists them;
  *  - whatever the test prints (stdout and stderr) is captured and re-emitted as
