@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -403,6 +404,7 @@ static void *control_thread_one(void *arg)
 	}
 	mutex_lock(&c->d->lock);
 	list_del(&c->node);
+	c->d->nctl--;
 	pthread_cond_broadcast(&c->d->idle);
 	mutex_unlock(&c->d->lock);
 	close(c->fd);
@@ -419,13 +421,11 @@ static void *control_accept(void *arg)
 		socklen_t len = sizeof(cred);
 		struct control_conn *c;
 		pthread_t thread;
-		int fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+		struct timeval tv = { .tv_sec = UVFIOD_FRAME_DEADLINE_MS / 1000 };
+		int fd = uvfiod_accept(d->ctl_fd);
 
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			break;
-		}
+		if (fd < 0)
+			break; /* shut down: the daemon stops */
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
 		    (cred.uid != d->uid && cred.uid != 0)) {
 			close(fd);
@@ -445,12 +445,22 @@ static void *control_accept(void *arg)
 		 * Detached: an unbind may block for as long as a program holds the
 		 * device. control_stop() waits for the list to empty instead of a join.
 		 */
+		/* The command line has the frame deadline; the command itself may block. */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		mutex_lock(&d->lock);
+		if (d->nctl >= UVFIOD_MAX_PENDING_CONNS) {
+			mutex_unlock(&d->lock);
+			close(fd);
+			free(c);
+			continue;
+		}
 		list_add_tail(&c->node, &d->ctl_conns);
+		d->nctl++;
 		mutex_unlock(&d->lock);
 		if (pthread_create(&thread, NULL, control_thread_one, c)) {
 			mutex_lock(&d->lock);
 			list_del(&c->node);
+			d->nctl--;
 			mutex_unlock(&d->lock);
 			close(fd);
 			free(c);

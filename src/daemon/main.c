@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +106,7 @@ int uvfiod_main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	uvfiod_raise_nofile();
 	if (pinned_pages_init()) {
 		fprintf(stderr, "uvfiod: cannot install the SIGBUS guard: %s\n", strerror(errno));
 		return 1;
@@ -122,6 +124,11 @@ int uvfiod_main(int argc, char **argv)
 	mutex_init(&d.lock, "uvfiod->lock");
 	pthread_cond_init(&d.idle, NULL);
 	INIT_LIST_HEAD(&d.sessions);
+	d.hangup_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (d.hangup_ep < 0) {
+		fprintf(stderr, "uvfiod: epoll: %s\n", strerror(errno));
+		return 1;
+	}
 	INIT_LIST_HEAD(&d.mms);
 	INIT_LIST_HEAD(&d.ctl_conns);
 	mutex_init(&d.trace_lock, "uvfiod->trace_lock");
@@ -186,6 +193,7 @@ out_world:
 	remote_mms_destroy(&d);
 out:
 	uvfio_machine_free(m);
+	close(d.hangup_ep);
 	pthread_cond_destroy(&d.idle);
 	mutex_destroy(&d.trace_lock);
 	mutex_destroy(&d.lock);

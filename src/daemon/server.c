@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -102,9 +103,45 @@ static void *bootstrap_thread(void *arg)
 	free(b);
 	mutex_lock(&d->lock);
 	d->nthreads--;
+	d->nbootstrap--;
 	pthread_cond_broadcast(&d->idle);
 	mutex_unlock(&d->lock);
 	return NULL;
+}
+
+int uvfiod_accept(int listen_fd)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
+		switch (errno) {
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			/* Descriptors or memory run out: others' closes make room again. */
+			usleep(UVFIOD_ACCEPT_BACKOFF_MS * 1000);
+			continue;
+		default:
+			return -1; /* EINVAL: the listening socket was shut down */
+		}
+	}
+}
+
+void uvfiod_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static void *accept_thread(void *arg)
@@ -112,19 +149,16 @@ static void *accept_thread(void *arg)
 	struct uvfiod *d = arg;
 
 	for (;;) {
-		struct timeval tv = { .tv_sec = 5 };
+		struct timeval tv = { .tv_sec = UVFIOD_FRAME_DEADLINE_MS / 1000 };
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 		struct bootstrap *b;
 		pthread_attr_t attr;
 		pthread_t thread;
-		int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = uvfiod_accept(d->listen_fd);
 
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
+		if (fd < 0)
 			break; /* the listening socket was shut down */
-		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
 		    (cred.uid != d->uid && cred.uid != 0)) {
 			close(fd);
@@ -137,7 +171,14 @@ static void *accept_thread(void *arg)
 			close(fd);
 			break;
 		}
+		if (d->nbootstrap >= UVFIOD_MAX_PENDING_CONNS) {
+			/* Shed the newest: those already being read finish within the deadline. */
+			mutex_unlock(&d->lock);
+			close(fd);
+			continue;
+		}
 		d->nthreads++;
+		d->nbootstrap++;
 		mutex_unlock(&d->lock);
 		b = xzalloc(sizeof(*b));
 		b->d = d;
@@ -149,6 +190,7 @@ static void *accept_thread(void *arg)
 			free(b);
 			mutex_lock(&d->lock);
 			d->nthreads--;
+			d->nbootstrap--;
 			pthread_cond_broadcast(&d->idle);
 			mutex_unlock(&d->lock);
 		}

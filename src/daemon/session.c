@@ -11,9 +11,11 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/devfs.h"
@@ -34,6 +36,7 @@ static void session_free(struct session *s)
 
 	mutex_lock(&d->lock);
 	list_del(&s->node);
+	epoll_ctl(d->hangup_ep, EPOLL_CTL_DEL, s->fd, NULL);
 	mutex_unlock(&d->lock);
 	/* The release of the file: may take a while (device → group → container). */
 	fput(s->file);
@@ -69,7 +72,19 @@ struct frame_sender {
 	struct ucred cred; /* of the frame's first chunk */
 	int pidfd; /* of the frame's first chunk, or -1 (owned) */
 	bool seen; /* the first chunk arrived */
+	struct timespec deadline; /* for the rest of the frame, once seen */
 };
+
+/* Milliseconds left until t (CLOCK_MONOTONIC), 0 when past. */
+static int ms_until(const struct timespec *t)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (t->tv_sec - now.tv_sec) * 1000ll + (t->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
 
 /*
  * Reads exactly len bytes of the frame whose sender is fs; with passed set,
@@ -97,9 +112,21 @@ static int recv_full(int fd, void *buf, size_t len, struct frame_sender *fs, int
 		struct cmsghdr *cmsg;
 		ssize_t n;
 
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		/*
+		 * Waiting for a request is unbounded (an idle file); once part of one
+		 * arrived, the rest has UVFIOD_FRAME_DEADLINE_MS, or the session ends.
+		 */
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | (fs->seen ? MSG_DONTWAIT : 0));
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN && fs->seen) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			int left = ms_until(&fs->deadline);
+
+			if (!left || (poll(&p, 1, left) == 0 && !ms_until(&fs->deadline)))
+				return -ETIMEDOUT;
+			continue;
+		}
 		if (n <= 0)
 			return n == 0 ? -EPIPE : -errno;
 		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
@@ -129,12 +156,42 @@ static int recv_full(int fd, void *buf, size_t len, struct frame_sender *fs, int
 		if (!fs->seen) {
 			fs->cred = cred;
 			fs->seen = true;
+			clock_gettime(CLOCK_MONOTONIC, &fs->deadline);
+			fs->deadline.tv_sec += UVFIOD_FRAME_DEADLINE_MS / 1000;
 		} else if (cred.pid != fs->cred.pid || cred.uid != fs->cred.uid) {
 			return -EPROTO;
 		}
 		done += (size_t)n;
 	}
 	return 0;
+}
+
+/*
+ * A frame's body of len bytes, in memory that grows as the bytes arrive (a
+ * header that claims a megabyte and sends nothing more costs a chunk, not a
+ * megabyte, until its deadline); NULL when the frame does not complete.
+ */
+static u8 *recv_body(int fd, u32 len, struct frame_sender *fs)
+{
+	size_t have = 0, cap = min((size_t)len, (size_t)65536);
+	u8 *body = malloc(cap), *bigger;
+
+	while (body) {
+		size_t want = min((size_t)len, cap) - have;
+
+		if (recv_full(fd, body + have, want, fs, NULL))
+			break;
+		have += want;
+		if (have == len)
+			return body;
+		cap = min((size_t)len, cap * 2);
+		bigger = realloc(body, cap);
+		if (!bigger)
+			break;
+		body = bigger;
+	}
+	free(body);
+	return NULL;
 }
 
 /* Sends header + body (+ one descriptor). */
@@ -398,11 +455,8 @@ static void *session_thread(void *arg)
 			send_reply(s->fd, hdr.type, -EPROTO, NULL, 0, -1);
 			goto end;
 		}
-		if (hdr.len) {
-			body = malloc(hdr.len);
-			if (!body || recv_full(s->fd, body, hdr.len, &fs, NULL))
-				goto end;
-		}
+		if (hdr.len && !(body = recv_body(s->fd, hdr.len, &fs)))
+			goto end;
 		atomic_store(&s->busy, true);
 		ret = session_handle(s, &hdr, body, &fs, passed);
 		atomic_store(&s->busy, false);
@@ -452,6 +506,8 @@ int session_start(struct uvfiod *d, struct file *file, pid_t opener, int *client
 	s->passpidfd = passpidfd;
 	mutex_lock(&d->lock);
 	list_add_tail(&s->node, &d->sessions);
+	epoll_ctl(d->hangup_ep, EPOLL_CTL_ADD, s->fd,
+		  &(struct epoll_event){ .events = EPOLLRDHUP, .data.ptr = s });
 	d->nthreads++;
 	mutex_unlock(&d->lock);
 	pthread_attr_init(&attr);
@@ -485,28 +541,26 @@ void sessions_shutdown(struct uvfiod *d)
 	mutex_unlock(&d->lock);
 }
 
-/* An idle session whose client end is closed everywhere: its thread is about to release. */
-static bool session_hung_up(struct session *s)
-{
-	struct pollfd p = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
-
-	lockdep_assert_held(&s->d->lock);
-	return !atomic_load(&s->busy) && poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP));
-}
-
+/*
+ * Every session's socket is in d->hangup_ep for EPOLLRDHUP only, so the
+ * kernel's ready list holds exactly the sessions whose client end is closed
+ * everywhere: settling costs the same however many files are open.
+ */
 void sessions_settle(struct uvfiod *d)
 {
 	/* Bounded: a hung-up session may still hold a request that blocks in the core. */
 	for (int tries = 0; tries < 1000; tries++) {
-		struct session *s;
+		struct epoll_event ev[16];
 		bool pending = false;
+		int n;
 
+		/* Under d->lock: session_free() leaves the set under it, so ev[] stays valid. */
 		mutex_lock(&d->lock);
-		list_for_each_entry(s, &d->sessions, node) {
-			if (session_hung_up(s)) {
-				pending = true;
-				break;
-			}
+		n = epoll_wait(d->hangup_ep, ev, ARRAY_SIZE(ev), 0);
+		for (int i = 0; i < n && !pending; i++) {
+			struct session *s = ev[i].data.ptr;
+
+			pending = !atomic_load(&s->busy);
 		}
 		mutex_unlock(&d->lock);
 		if (!pending)

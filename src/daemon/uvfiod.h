@@ -44,6 +44,7 @@ struct uvfiod {
 	struct mutex lock; /* below */
 	pthread_cond_t idle; /* signalled when a session ends */
 	struct list_head sessions; /* of struct session */
+	int hangup_ep; /* epoll set of every session's socket, EPOLLRDHUP; see sessions_settle() */
 	unsigned int nthreads; /* session and bootstrap threads alive */
 	struct list_head mms; /* of struct remote_mm, by pid */
 	bool stopping;
@@ -51,6 +52,8 @@ struct uvfiod {
 	int ctl_fd; /* the control socket, $dir/ctl.sock */
 	pthread_t ctl_thread;
 	struct list_head ctl_conns; /* control connections being served; d->lock */
+	unsigned int nctl; /* entries of ctl_conns; d->lock */
+	unsigned int nbootstrap; /* bootstrap connections being read; d->lock */
 	struct mutex trace_lock; /* a leaf: trace_fds */
 	int trace_fds[16];
 	unsigned int ntrace;
@@ -125,6 +128,29 @@ void trace_close_all(struct uvfiod *d);
 /* control.c: $dir/ctl.sock, the CLI's verbs on a running daemon. */
 int control_start(struct uvfiod *d);
 void control_stop(struct uvfiod *d);
+
+/*
+ * Limits that keep one client from stopping the daemon for everyone else
+ * (docs/design.md, "Trust model"): a connection that sends part of a request
+ * has UVFIOD_FRAME_DEADLINE_MS to send the rest; at most
+ * UVFIOD_MAX_PENDING_CONNS bootstrap and UVFIOD_MAX_PENDING_CONNS control
+ * connections are read at once (more are closed at accept); an accept that
+ * fails for lack of descriptors or memory backs off UVFIOD_ACCEPT_BACKOFF_MS
+ * and goes on.
+ */
+#define UVFIOD_FRAME_DEADLINE_MS 5000
+#define UVFIOD_MAX_PENDING_CONNS 256
+#define UVFIOD_ACCEPT_BACKOFF_MS 10
+
+/*
+ * accept4() for the daemon's listening sockets: -1 only when fd was shut
+ * down (the daemon stops); an error that lack of descriptors or memory
+ * causes backs off and tries again, so a client that fills the table delays
+ * others but never stops the loop.
+ */
+int uvfiod_accept(int fd);
+/* Raises RLIMIT_NOFILE's soft limit to its hard limit. */
+void uvfiod_raise_nofile(void);
 
 /* server.c */
 int server_start(struct uvfiod *d);

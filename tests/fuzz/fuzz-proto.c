@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -694,6 +695,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mutex_init(&uvd.lock, "uvfiod->lock");
 	pthread_cond_init(&uvd.idle, NULL);
 	INIT_LIST_HEAD(&uvd.sessions);
+	uvd.hangup_ep = epoll_create1(EPOLL_CLOEXEC);
 	INIT_LIST_HEAD(&uvd.mms);
 	mutex_init(&uvd.trace_lock, "uvfiod->trace_lock");
 	machine = uvfio_machine_default();

@@ -156,5 +156,24 @@ else
 	ok "daemon directory checks" "no python3 to make a socket"
 fi
 
+# 4. No denial of service: descriptor exhaustion, stalled frames, the cost
+#    of an open with thousands open (dos.py, its TAP folded into ours).
+if command -v python3 >/dev/null && command -v prlimit >/dev/null; then
+	mkdir "$out/dos"
+	timeout 240 python3 "$(dirname "$0")/dos.py" "$UVFIO" "$out/dos" >"$out/dos.log" 2>&1
+	status=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "dos: ${line#ok * - }" ;;
+		"not ok "*) n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - dos: ${line#not ok * - }" ;;
+		esac
+	done <"$out/dos.log"
+	if [ $status != 0 ] && ! grep -q "^not ok" "$out/dos.log"; then
+		cp "$out/dos.log" "$out/log"; notok "dos: dos.py ran to its end (status $status)"
+	fi
+else
+	ok "denial of service checks" "no python3 or prlimit"
+fi
+
 echo "1..$n"
 [ $fails = 0 ]
