@@ -54,7 +54,7 @@ struct res_alloc {
 		u64 start, end;
 		bool io;
 		int line, bar;
-	} *placed;
+	} * placed;
 	unsigned int nplaced;
 };
 
@@ -79,7 +79,9 @@ static int world_check_resources(const struct uvfio_machine *m, const struct mac
 
 		if (!r->flags || !size)
 			continue;
-		limit = io ? 0xffffull : (r->flags & IORESOURCE_MEM_64) ? UINT64_MAX : 0xffffffffull;
+		limit = io			       ? 0xffffull :
+			(r->flags & IORESOURCE_MEM_64) ? UINT64_MAX :
+							 0xffffffffull;
 		if (r->start + (size - 1) < r->start || r->start + (size - 1) > limit ||
 		    (r->start & (size - 1))) {
 			snprintf(err, errlen,
@@ -87,7 +89,9 @@ static int world_check_resources(const struct uvfio_machine *m, const struct mac
 				 "(it must be aligned to its size and end below 0x%llx)",
 				 m->source, md->line, md->model, res_names[i],
 				 (unsigned long long)r->start, (unsigned long long)size,
-				 io ? "I/O" : (r->flags & IORESOURCE_MEM_64) ? "64-bit" : "32-bit",
+				 io				? "I/O" :
+				 (r->flags & IORESOURCE_MEM_64) ? "64-bit" :
+								  "32-bit",
 				 (unsigned long long)limit);
 			return -EINVAL;
 		}
