@@ -38,8 +38,8 @@ static int round_trip(int container, int device, const char *text)
 
 int main(int argc, char **argv)
 {
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
-	int container, group, device;
+	struct vfio_env e;
+	int container, device;
 	char a[16], b[16];
 	int ret;
 
@@ -54,21 +54,16 @@ int main(int argc, char **argv)
 	}
 	if (bind_vfio_override(EDU_BDF))
 		bail("bind edu to vfio-pci");
-	container = open("/dev/vfio/vfio", O_RDWR);
-	group = open(EDU_GROUP_PATH, O_RDWR);
-	if (container < 0 || group < 0 || ioctl(group, VFIO_GROUP_GET_STATUS, &gs) ||
-	    ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		bail("container and group");
-	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, EDU_BDF);
-	if (device < 0)
-		bail("GET_DEVICE_FD");
+	if (env_open(&e, EDU_GROUP_PATH, EDU_BDF, VFIO_TYPE1v2_IOMMU))
+		bail("container, group and device");
+	container = e.container;
+	device = e.device;
 	cfg_write(device, 4, cfg_read(device, 4, 2) | 0x6, 2); /* memory, bus master */
 	if (round_trip(container, device, "before exec"))
 		bail("before exec, the DMA round trip failed at %s", step);
 	fflush(stdout);
-	/* GET_DEVICE_FD's descriptor is close-on-exec, as the kernel makes it. */
-	if (fcntl(device, F_SETFD, 0))
+	/* Both must survive the exec (GET_DEVICE_FD's is close-on-exec, as the kernel makes it). */
+	if (fcntl(container, F_SETFD, 0) || fcntl(device, F_SETFD, 0))
 		bail("F_SETFD");
 	snprintf(a, sizeof(a), "%d", container);
 	snprintf(b, sizeof(b), "%d", device);

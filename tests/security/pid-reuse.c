@@ -219,8 +219,8 @@ static pid_t fork_victim_as(pid_t want, int *ready_rd, int *done_wr)
 
 int main(void)
 {
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
-	int container, group, device, to_root[2], from_root[2], ready, done, status;
+	struct vfio_env e;
+	int container, device, to_root[2], from_root[2], ready, done, status;
 	struct report r;
 	pid_t a, c, v;
 
@@ -233,15 +233,10 @@ int main(void)
 	}
 	if (bind_vfio_override(EDU_BDF))
 		bail("bind edu to vfio-pci");
-	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	group = open(EDU_GROUP_PATH, O_RDWR | O_CLOEXEC);
-	if (container < 0 || group < 0 || ioctl(group, VFIO_GROUP_GET_STATUS, &gs) ||
-	    ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		bail("container and group");
-	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, EDU_BDF);
-	if (device < 0)
-		bail("GET_DEVICE_FD");
+	if (env_open(&e, EDU_GROUP_PATH, EDU_BDF, VFIO_TYPE1v2_IOMMU))
+		bail("container, group and device");
+	container = e.container;
+	device = e.device;
 	{
 		uint16_t cmd = (uint16_t)cfg_read(device, 4, 2) | 0x6; /* memory, bus master */
 
