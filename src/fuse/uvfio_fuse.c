@@ -13,9 +13,9 @@
  * the page cache never hides a new value.
  *
  * Locking: fuse->lock protects the inode table only and is never held
- * while the core runs. libfuse spawns workers on demand (up to
- * FUSE_MAX_THREADS), so a write that blocks in the core (an unbind waiting
- * for the VFIO user) occupies one thread and stalls nothing else.
+ * while the core runs. Workers start on demand (up to FUSE_MAX_THREADS,
+ * workers.h), so a write that blocks in the core (an unbind waiting for the
+ * VFIO user) occupies one thread and stalls nothing else.
  */
 #define FUSE_USE_VERSION 312
 
@@ -28,13 +28,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <spawn.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "uvfio/uvfio.h"
 #include "uvfio_fuse.h"
+#include "workers.h"
 
 #define FUSE_INODES_MAX 65536 /* live inodes (looked up and not forgotten) */
 #define FUSE_HASH_SIZE 16384
@@ -52,8 +55,7 @@ struct fuse_inode {
 struct uvfio_fuse {
 	struct uvfio_world *w;
 	struct fuse_session *se;
-	struct fuse_loop_config *loop_cfg;
-	pthread_t thread;
+	struct fuse_workers *workers;
 	char *mountpoint;
 	struct timespec mount_time;
 	uid_t uid; /* every node's owner: the daemon's user (root: the kernel's root:root) */
@@ -583,18 +585,8 @@ static const struct fuse_lowlevel_ops uvfio_fuse_ops = {
 	.release = uf_release,
 };
 
-static void *uvfio_fuse_thread(void *arg)
-{
-	struct uvfio_fuse *f = arg;
-
-	fuse_session_loop_mt(f->se, f->loop_cfg);
-	return NULL;
-}
-
 static void uvfio_fuse_free(struct uvfio_fuse *f)
 {
-	if (f->loop_cfg)
-		fuse_loop_cfg_destroy(f->loop_cfg);
 	if (f->inodes)
 		for (int i = 0; i < FUSE_INODES_MAX; i++)
 			free(f->inodes[i].path);
@@ -628,6 +620,29 @@ static struct fuse_session *uvfio_fuse_session(struct uvfio_fuse *f, bool allow_
 	return se;
 }
 
+int uvfio_fuse_detach_dead(const char *mountpoint)
+{
+	/* clang-format off */
+	char *argv[] = { (char *)"fusermount3", (char *)"-u", (char *)"-q",
+			 (char *)"-z", (char *)"--", (char *)mountpoint, NULL };
+	/* clang-format on */
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	if (!stat(mountpoint, &st) || errno != ENOTCONN)
+		return 0;
+	if (!umount2(mountpoint, MNT_DETACH))
+		return 0;
+	/* A user's mount: fusermount3 detaches the mounts it made for this user. */
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ))
+		return -ENOTCONN;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -ENOTCONN;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ENOTCONN;
+}
+
 int uvfio_fuse_mount(struct uvfio_world *w, const char *mountpoint, struct uvfio_fuse **out)
 {
 	struct uvfio_fuse *f = calloc(1, sizeof(*f));
@@ -635,12 +650,13 @@ int uvfio_fuse_mount(struct uvfio_world *w, const char *mountpoint, struct uvfio
 
 	if (!f)
 		return -ENOMEM;
+	/* What a daemon killed on this directory left: its dead mount. */
+	uvfio_fuse_detach_dead(mountpoint);
 	pthread_mutex_init(&f->lock, NULL);
 	f->w = w;
 	f->inodes = calloc(FUSE_INODES_MAX, sizeof(*f->inodes));
 	f->mountpoint = strdup(mountpoint);
-	f->loop_cfg = fuse_loop_cfg_create();
-	if (!f->inodes || !f->mountpoint || !f->loop_cfg) {
+	if (!f->inodes || !f->mountpoint) {
 		uvfio_fuse_free(f);
 		return -ENOMEM;
 	}
@@ -648,8 +664,6 @@ int uvfio_fuse_mount(struct uvfio_world *w, const char *mountpoint, struct uvfio
 	clock_gettime(CLOCK_REALTIME, &f->mount_time);
 	f->uid = geteuid();
 	f->gid = getegid();
-	fuse_loop_cfg_set_max_threads(f->loop_cfg, FUSE_MAX_THREADS);
-	fuse_loop_cfg_set_clone_fd(f->loop_cfg, 0);
 
 	/* allow_other lets other users in (root may always ask; others need fuse.conf). */
 	f->se = uvfio_fuse_session(f, geteuid() == 0);
@@ -659,7 +673,7 @@ int uvfio_fuse_mount(struct uvfio_world *w, const char *mountpoint, struct uvfio
 		uvfio_fuse_free(f);
 		return -EIO;
 	}
-	ret = -pthread_create(&f->thread, NULL, uvfio_fuse_thread, f);
+	ret = fuse_workers_start(f->se, FUSE_MAX_THREADS, &f->workers);
 	if (ret) {
 		fuse_session_unmount(f->se);
 		fuse_session_destroy(f->se);
@@ -675,18 +689,15 @@ void uvfio_fuse_unmount(struct uvfio_fuse *f)
 	if (!f)
 		return;
 	/*
-	 * Unmounting makes the workers' reads fail, which ends the loop. Detach the
-	 * mount first where we may (root), so no worker is still reading /dev/fuse
-	 * when fuse_session_unmount() closes it; otherwise libfuse's own order.
+	 * Stop the workers after the requests they run, then let libfuse close
+	 * /dev/fuse and detach the mount: copies of it in other namespaces
+	 * (uvfio run's sandboxes) answer ENOTCONN from then on instead of
+	 * keeping us waiting. Not the reverse: libfuse closes the descriptor
+	 * the workers poll.
 	 */
 	fuse_session_exit(f->se);
-	if (!umount2(f->mountpoint, MNT_DETACH)) {
-		pthread_join(f->thread, NULL);
-		fuse_session_unmount(f->se);
-	} else {
-		fuse_session_unmount(f->se);
-		pthread_join(f->thread, NULL);
-	}
+	fuse_workers_stop(f->workers);
+	fuse_session_unmount(f->se);
 	fuse_session_destroy(f->se);
 	while (f->files)
 		fuse_file_free(f, f->files);

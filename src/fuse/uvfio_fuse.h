@@ -18,7 +18,11 @@ struct uvfio_fuse;
 /* Mounts the tree of w at mountpoint (an existing directory) and serves it
  * from background threads. 0 or a negative errno. */
 int uvfio_fuse_mount(struct uvfio_world *w, const char *mountpoint, struct uvfio_fuse **out);
-/* Unmounts and stops the threads; waits for requests in progress. */
+/* Unmounts and stops the threads; waits for requests in progress, not for
+ * the copies of the mount other mount namespaces hold (they get ENOTCONN). */
 void uvfio_fuse_unmount(struct uvfio_fuse *f);
+/* Detaches a mount at mountpoint whose server is gone (its paths answer
+ * ENOTCONN), as root or through fusermount3; 0 if there is none left. */
+int uvfio_fuse_detach_dead(const char *mountpoint);
 
 #endif /* UVFIO_FUSE_UVFIO_FUSE_H */
