@@ -55,32 +55,23 @@ int uvfiod_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *machine = NULL;
-	struct uvfio_machine *m = NULL;
-	struct uvfiod d = { .listen_fd = -1, .ctl_fd = -1 };
-	bool fuse = true, created;
-	int ready_fd = -1, c, sig, ret = 1;
-	char err[512];
-	sigset_t set;
-#if UVFIO_HAVE_FUSE
-	struct uvfio_fuse *fs = NULL;
-	char root[PATH_MAX];
-#endif
+	struct uvfiod_config cfg = { .fuse = true, .ready_fd = -1 };
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			dir = optarg;
+			cfg.dir = optarg;
 			break;
 		case 'm':
-			machine = optarg;
+			cfg.machine = optarg;
 			break;
 		case 'F':
-			fuse = false;
+			cfg.fuse = false;
 			break;
 		case 'r':
-			ready_fd = atoi(optarg);
+			cfg.ready_fd = atoi(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -90,10 +81,26 @@ int uvfiod_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!dir || optind != argc) {
+	if (!cfg.dir || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
+	return uvfiod_serve(&cfg);
+}
+
+int uvfiod_serve(const struct uvfiod_config *cfg)
+{
+	const char *dir = cfg->dir;
+	struct uvfio_machine *m = NULL;
+	struct uvfiod d = { .listen_fd = -1, .ctl_fd = -1 };
+	bool created;
+	int sig, ret = 1;
+	char err[512], root[PATH_MAX + 8];
+	sigset_t set;
+#if UVFIO_HAVE_FUSE
+	struct uvfio_fuse *fs = NULL;
+#endif
+
 	if (strlen(dir) >= sizeof(d.dir)) {
 		fprintf(stderr, "uvfiod: directory name too long\n");
 		return 2;
@@ -133,8 +140,9 @@ int uvfiod_main(int argc, char **argv)
 	INIT_LIST_HEAD(&d.ctl_conns);
 	mutex_init(&d.trace_lock, "uvfiod->trace_lock");
 
-	if (machine) {
-		if (uvfio_machine_load(machine, &m, err, sizeof(err))) {
+	snprintf(root, sizeof(root), "%s/root", dir);
+	if (cfg->machine) {
+		if (uvfio_machine_load(cfg->machine, &m, err, sizeof(err))) {
 			fprintf(stderr, "uvfiod: %s\n", err);
 			goto out;
 		}
@@ -146,8 +154,7 @@ int uvfiod_main(int argc, char **argv)
 		goto out;
 	}
 #if UVFIO_HAVE_FUSE
-	if (fuse) {
-		snprintf(root, sizeof(root), "%s/root", dir);
+	if (cfg->fuse) {
 		mkdir(root, 0700);
 		if (uvfio_fuse_mount(d.world, root, &fs)) {
 			fprintf(stderr,
@@ -157,8 +164,6 @@ int uvfiod_main(int argc, char **argv)
 			fs = NULL;
 		}
 	}
-#else
-	(void)fuse;
 #endif
 	uvfio_world_set_trace(d.world, trace_line, &d);
 	ret = control_start(&d);
@@ -169,11 +174,11 @@ int uvfiod_main(int argc, char **argv)
 		ret = 1;
 		goto out_world;
 	}
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "ready\n", 6) != 6) {
+	if (cfg->ready_fd >= 0) {
+		if (write(cfg->ready_fd, "ready\n", 6) != 6) {
 			/* the parent went away: keep serving until told to stop */
 		}
-		close(ready_fd);
+		close(cfg->ready_fd);
 	}
 	do {
 		sig = 0;
@@ -197,5 +202,9 @@ out:
 	pthread_cond_destroy(&d.idle);
 	mutex_destroy(&d.trace_lock);
 	mutex_destroy(&d.lock);
+	/* Nothing of ours left in DIR: the sockets went with their listeners. */
+	rmdir(root);
+	if (created || cfg->remove_dir)
+		rmdir(dir);
 	return ret;
 }

@@ -157,6 +157,15 @@ int server_start(struct uvfiod *d);
 void server_stop(struct uvfiod *d);
 
 /* main.c: `uvfio daemon` and uvfiod share it. */
+struct uvfiod_config {
+	const char *dir; /* --dir */
+	const char *machine; /* --machine, or NULL: the built-in machine */
+	bool fuse; /* not --no-fuse */
+	int ready_fd; /* --ready-fd, or -1 */
+	bool remove_dir; /* rmdir DIR at exit though it existed (uvfio run's mkdtemp) */
+};
 int uvfiod_main(int argc, char **argv);
+/* Serves until SIGTERM or SIGINT; leaves nothing behind in cfg->dir. */
+int uvfiod_serve(const struct uvfiod_config *cfg);
 
 #endif /* UVFIO_DAEMON_UVFIOD_H */
