@@ -14,8 +14,9 @@
  *      the sandbox is mandatory unless --no-sandbox; as a user it is tried (a
  *      user cannot write the real /sys anyway);
  *   3. when the program exits, a private daemon is stopped (it releases
- *      everything in kernel order) and the directory removed. uvfio run exits
- *      with the program's status (128 + signal if it was killed).
+ *      everything in kernel order and removes the directory). uvfio run exits
+ *      with the program's status (128 + signal if it was killed), or 125 if
+ *      the daemon died under the program (docs/design.md, "Lifetimes").
  *
  * uvfio daemon runs the daemon in the foreground (uvfiod_main) and says on
  * stderr, once it serves, where it listens and how to attach to it.
@@ -31,7 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -39,8 +43,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "compat/pidfd.h"
 #include "shared/private_dir.h"
 #include "uvfiod.h"
+#if UVFIO_HAVE_FUSE
+#include "uvfio_fuse.h"
+#endif
 
 #ifndef UVFIO_PRELOAD_INSTALL_PATH
 #define UVFIO_PRELOAD_INSTALL_PATH "/usr/local/lib/uvfio/libuvfio-preload.so"
@@ -84,11 +92,17 @@ static int sandbox_enter(void)
 	return 0;
 }
 
-static pid_t start_daemon(const char *dir, const char *machine)
+/*
+ * The private daemon: a child that serves dir until SIGTERM, and gets it
+ * when this process dies (PR_SET_PDEATHSIG), however it dies; in a process
+ * group of its own, so that ^C reaches the program, not it. It removes dir
+ * when it stops unless --keep-dir.
+ */
+static pid_t start_daemon(const char *dir, const char *machine, bool keep)
 {
-	int pipefd[2];
+	pid_t parent = getpid(), pid;
 	char ready[8] = "";
-	pid_t pid;
+	int pipefd[2];
 
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -1;
@@ -96,25 +110,21 @@ static pid_t start_daemon(const char *dir, const char *machine)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		char fdarg[16];
-		char *argv[8];
-		int argc = 0;
+		struct uvfiod_config cfg = {
+			.dir = dir,
+			.machine = machine,
+			.fuse = true,
+			.ready_fd = pipefd[1],
+			.remove_dir = !keep,
+		};
 
 		close(pipefd[0]);
-		/* The daemon keeps the pipe's write end across no exec: pass its number. */
-		fcntl(pipefd[1], F_SETFD, 0);
-		snprintf(fdarg, sizeof(fdarg), "%d", pipefd[1]);
-		argv[argc++] = (char *)"uvfiod";
-		argv[argc++] = (char *)"--dir";
-		argv[argc++] = (char *)dir;
-		argv[argc++] = (char *)"--ready-fd";
-		argv[argc++] = fdarg;
-		if (machine) {
-			argv[argc++] = (char *)"--machine";
-			argv[argc++] = (char *)machine;
-		}
-		argv[argc] = NULL;
-		_exit(uvfiod_main(argc, argv));
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+			_exit(1);
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		_exit(uvfiod_serve(&cfg));
 	}
 	close(pipefd[1]);
 	if (read(pipefd[0], ready, sizeof(ready) - 1) <= 0 || strncmp(ready, "ready", 5)) {
@@ -266,15 +276,69 @@ struct run_opts {
 	bool kvm;
 };
 
-static int run_program(const char *dir, pid_t daemon_pid, const char *preload,
+/* The program, while uvfio run waits for it: SIGTERM and SIGHUP go on to it. */
+static volatile sig_atomic_t program_pid;
+
+static void forward_signal(int sig)
+{
+	if (program_pid > 0)
+		kill((pid_t)program_pid, sig);
+}
+
+/* "exited with status N" or "was killed by signal N (NAME)". */
+static void describe_status(int status, char *out, size_t size)
+{
+	if (WIFSIGNALED(status))
+		snprintf(out, size, "was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
+}
+
+/*
+ * Whether the daemon died under the program (or did not stop cleanly): it
+ * is said on stderr, and uvfio run fails with status 125 whatever the
+ * program's, so that a test never passes on a crashed daemon.
+ */
+#define RUN_DAEMON_FAILED 125
+
+/* A private daemon gone on its own: what it left is removed (its dead mount first). */
+static void private_dir_clear(const char *dir, bool keep)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/root", dir);
+#if UVFIO_HAVE_FUSE
+	uvfio_fuse_detach_dead(path);
+#endif
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/uvfiod.sock", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	unlink(path);
+	if (!keep)
+		rmdir(dir);
+}
+
+/*
+ * Runs the program and waits for it: with a private daemon (own), for both,
+ * reporting a daemon that dies first at once, then stopping the daemon
+ * after the program; with an attached one, noticing after the program
+ * whether it is gone. The program's status (128 + signal if killed), or
+ * RUN_DAEMON_FAILED, or -1 with errno.
+ */
+static int run_program(const char *dir, pid_t daemon_pid, bool own, bool keep, const char *preload,
 		       const struct run_opts *o, char **argv)
 {
 	char sock[PATH_MAX + 32], root[PATH_MAX + 32], pidstr[16], ld[PATH_MAX * 2 + 2];
+	struct sigaction fwd = { .sa_handler = forward_signal }, old_term, old_hup;
 	const char *old = getenv("LD_PRELOAD");
-	char self[PATH_MAX] = "";
+	int status, daemon_status = 0, pidfd = -1, ret;
+	bool daemon_gone = false, daemon_failed = false;
+	char self[PATH_MAX] = "", how[96];
+	void (*old_int)(int), (*old_quit)(int);
 	ssize_t n;
-	int status;
-	pid_t pid;
+	pid_t pid, w;
 
 	/* `uvfio modprobe` stands in for modprobe in the program (src/preload/exec.c). */
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -287,13 +351,26 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload,
 		snprintf(ld, sizeof(ld), "%s:%s", preload, old);
 	else
 		snprintf(ld, sizeof(ld), "%s", preload);
+	if (!own && daemon_pid > 0)
+		pidfd = (int)syscall(SYS_pidfd_open, daemon_pid, 0);
+	/* As system(3): ^C and ^\ are the program's to take; SIGTERM goes on to it. */
+	old_int = signal(SIGINT, SIG_IGN);
+	old_quit = signal(SIGQUIT, SIG_IGN);
+	sigemptyset(&fwd.sa_mask);
+	sigaction(SIGTERM, &fwd, &old_term);
+	sigaction(SIGHUP, &fwd, &old_hup);
 	pid = fork();
-	if (pid < 0)
-		return -1;
+	if (pid < 0) {
+		ret = -1;
+		goto out;
+	}
 	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		if (o->sandbox) {
-			int ret = sandbox_enter();
-
+			ret = sandbox_enter();
 			if (ret && geteuid() == 0) {
 				fprintf(stderr,
 					"uvfio run: cannot make the real /sys read-only in a private "
@@ -323,13 +400,73 @@ static int run_program(const char *dir, pid_t daemon_pid, const char *preload,
 		fprintf(stderr, "uvfio run: %s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
+	program_pid = pid;
+	/* Our children are the program and, if own, the daemon. */
+	for (;;) {
+		w = waitpid(own ? -1 : pid, &ret, 0);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -1;
+			goto out;
+		}
+		if (w == pid) {
+			status = ret;
+			break;
+		}
+		if (w == daemon_pid) {
+			daemon_gone = true;
+			daemon_status = ret;
+			describe_status(ret, how, sizeof(how));
+			fprintf(stderr,
+				"uvfio run: the daemon (pid %d) %s while %s runs: its uvfio calls "
+				"fail from now on\n",
+				(int)daemon_pid, how, argv[0]);
+			private_dir_clear(dir, keep);
+		}
 	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	program_pid = 0;
+	if (own && !daemon_gone) {
+		kill(daemon_pid, SIGTERM);
+		while (waitpid(daemon_pid, &daemon_status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(daemon_status) || WEXITSTATUS(daemon_status)) {
+			describe_status(daemon_status, how, sizeof(how));
+			fprintf(stderr, "uvfio run: the daemon (pid %d) %s when it was stopped\n",
+				(int)daemon_pid, how);
+			private_dir_clear(dir, keep);
+			daemon_failed = true;
+		}
+	} else if (own) {
+		daemon_failed = true;
+	} else if (pidfd >= 0) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+		if (poll(&p, 1, 0) == 1) {
+			fprintf(stderr,
+				"uvfio run: the daemon serving %s (pid %d) went away while %s ran\n",
+				dir, (int)daemon_pid, argv[0]);
+			daemon_failed = true;
+		}
+	}
+	if (daemon_failed) {
+		describe_status(status, how, sizeof(how));
+		fprintf(stderr, "uvfio run: %s %s; failing for the daemon\n", argv[0], how);
+		ret = RUN_DAEMON_FAILED;
+	} else if (WIFSIGNALED(status)) {
+		ret = 128 + WTERMSIG(status);
+	} else {
+		ret = WEXITSTATUS(status);
+	}
+out:
+	program_pid = 0;
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	signal(SIGINT, old_int);
+	signal(SIGQUIT, old_quit);
+	if (pidfd >= 0)
+		close(pidfd);
+	return ret;
 }
 
 static void run_usage(FILE *out)
@@ -342,7 +479,9 @@ static void run_usage(FILE *out)
 	      "is a private one, started on the machine (default: the built-in q35 machine)\n"
 	      "and stopped when PROGRAM exits. With --attach DIR it is the daemon already\n"
 	      "serving DIR (uvfio daemon --dir DIR), which outlives PROGRAM: several\n"
-	      "programs, one after the other or side by side, share its state.\n"
+	      "programs, one after the other or side by side, share its state. A daemon\n"
+	      "that dies while PROGRAM runs is reported, and uvfio run then exits 125.\n"
+	      "SIGTERM and SIGHUP go on to PROGRAM; ^C is PROGRAM's.\n"
 	      "\n"
 	      "PROGRAM runs where the real /sys is read-only (a private mount namespace); as\n"
 	      "root this is required unless --no-sandbox. Its environment has UVFIO_DIR (and\n"
@@ -376,10 +515,10 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *machine = NULL, *attach = NULL, *tmp = getenv("TMPDIR");
-	char dir[PATH_MAX], preload[PATH_MAX], root[PATH_MAX + 8];
+	char dir[PATH_MAX], preload[PATH_MAX];
 	struct run_opts o = { .sandbox = true };
 	bool keep = false;
-	int c, ret, status;
+	int c, ret;
 	pid_t daemon = 0;
 
 	optind = 1;
@@ -428,33 +567,20 @@ int cmd_run(int argc, char **argv)
 	if (attach) {
 		if (attach_find(attach, dir, &daemon))
 			return 1;
-		ret = run_program(dir, daemon, preload, &o, argv + optind);
-		if (ret < 0) {
-			fprintf(stderr, "uvfio run: %s\n", strerror(errno));
+	} else {
+		snprintf(dir, sizeof(dir), "%s/uvfio.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(dir)) {
+			fprintf(stderr, "uvfio run: mkdtemp: %s\n", strerror(errno));
 			return 1;
 		}
-		return ret;
+		daemon = start_daemon(dir, machine, keep);
+		if (daemon < 0) {
+			fprintf(stderr, "uvfio run: the daemon did not start\n");
+			rmdir(dir);
+			return 1;
+		}
 	}
-	snprintf(dir, sizeof(dir), "%s/uvfio.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "uvfio run: mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
-	daemon = start_daemon(dir, machine);
-	if (daemon < 0) {
-		fprintf(stderr, "uvfio run: the daemon did not start\n");
-		rmdir(dir);
-		return 1;
-	}
-	ret = run_program(dir, daemon, preload, &o, argv + optind);
-	kill(daemon, SIGTERM);
-	while (waitpid(daemon, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!keep) {
-		snprintf(root, sizeof(root), "%s/root", dir);
-		rmdir(root);
-		rmdir(dir);
-	}
+	ret = run_program(dir, daemon, !attach, keep, preload, &o, argv + optind);
 	if (ret < 0) {
 		fprintf(stderr, "uvfio run: %s\n", strerror(errno));
 		return 1;

@@ -414,9 +414,12 @@ t_sigterm() {
 	cat "$T/daemon.log"
 	[ "$rc" = 0 ] &&
 	! is_mounted "$D/root" &&
-	[ ! -e "$D/uvfiod.sock" ] && [ ! -e "$D/ctl.sock" ] &&
+	# It made the directory, and removes it with its sockets and mount point.
+	[ ! -e "$D" ] &&
 	# trace ends with the daemon
 	{ [ -z "$trace_pid" ] || { wait "$trace_pid"; trace_pid=; }; } &&
+	fails_with 1 "No such file or directory" "$UVFIO" run --attach "$D" -- true &&
+	mkdir -m 0700 "$D" &&
 	fails_with 1 "no daemon serves $D" "$UVFIO" run --attach "$D" -- true &&
 	fails_with 1 "no daemon at $D/ctl.sock" "$UVFIO" --dir "$D" tree
 }
