@@ -82,7 +82,7 @@ static void *fuse_worker(void *arg)
 int fuse_workers_start(struct fuse_session *se, int max, struct fuse_workers **out)
 {
 	struct fuse_workers *fw = calloc(1, sizeof(*fw));
-	int fd = fuse_session_fd(se), flags;
+	int fd = fuse_session_fd(se), flags, started;
 
 	if (!fw)
 		return -ENOMEM;
@@ -102,8 +102,9 @@ int fuse_workers_start(struct fuse_session *se, int max, struct fuse_workers **o
 	pthread_mutex_init(&fw->lock, NULL);
 	pthread_mutex_lock(&fw->lock);
 	fuse_workers_grow(fw);
+	started = fw->nthreads; /* the first worker may grow the pool at once */
 	pthread_mutex_unlock(&fw->lock);
-	if (!fw->nthreads) {
+	if (!started) {
 		fuse_workers_stop(fw);
 		return -EAGAIN;
 	}
