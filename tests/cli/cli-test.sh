@@ -12,22 +12,16 @@
 set -u
 BUILD=$1
 SRC=$2
-FILTER=${3:-}
+TAP_FILTER=${3:-}
 UVFIO=$BUILD/src/cli/uvfio
 EDU=$BUILD/examples/edu-vfio
 MAN=$SRC/docs/uvfio.1
 export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 unset UVFIO_DIR
 
-# Belt and braces: as root, re-run inside a private mount namespace with /sys read-only.
-if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then
-	export UVFIO_TEST_SANDBOXED=1
-	exec unshare --mount --propagation private -- bash -c \
-		'mount -o remount,bind,ro /sys && exec bash "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/tap.sh"
+tap_sandbox "$0" "$@"
 
-n=0
-fails=0
 T=$(mktemp -d)
 D=$T/d # the daemon's directory
 daemon_pid=
@@ -44,18 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; }
-notok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"
-	sed 's/^/# /' "$T/log" | tail -40
-}
-run() { # name, then a command whose status decides
-	local name=$1; shift
-	# shellcheck disable=SC2053 # FILTER is a glob
-	if [ -n "$FILTER" ] && [[ "$name" != $FILTER ]]; then return; fi
-	if "$@" >"$T/log" 2>&1; then ok "$name"; else notok "$name"; fi
-}
-skip() { ok "$1" "$2"; }
+TAP_LOG=$T/log
 
 have_shim() { [ -f "$UVFIO_PRELOAD" ]; }
 have_fuse() { [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; }
@@ -424,17 +407,17 @@ t_sigterm() {
 	fails_with 1 "no daemon at $D/ctl.sock" "$UVFIO" --dir "$D" tree
 }
 
-run help_each_verb t_help_each_verb
-run top_level_usage t_top_level_usage
-run verb_arguments t_verb_arguments
-run modprobe t_modprobe
-run hostile_machines t_hostile_machines
+check help_each_verb t_help_each_verb
+check top_level_usage t_top_level_usage
+check verb_arguments t_verb_arguments
+check modprobe t_modprobe
+check hostile_machines t_hostile_machines
 if command -v groff >/dev/null; then
-	run man_renders t_man_renders
+	check man_renders t_man_renders
 else
 	skip man_renders "no groff"
 fi
-run man_lists_verbs t_man_lists_verbs
+check man_lists_verbs t_man_lists_verbs
 
 if ! have_shim; then
 	skip daemon "libuvfio-preload.so not built"
@@ -442,21 +425,20 @@ elif ! have_fuse; then
 	skip daemon "no FUSE"
 else
 	# The daemon starts and stops whatever the filter says.
-	FILTER='' run daemon_starts t_daemon_starts
+	TAP_FILTER='' check daemon_starts t_daemon_starts
 	if [ -z "$daemon_pid" ] || ! kill -0 "$daemon_pid" 2>/dev/null; then
 		skip daemon "the daemon did not start"
 	else
-		run daemon_twice t_daemon_twice
-		run tree t_tree
-		run override_bind_unbind t_override_bind_unbind
-		run verb_errors t_verb_errors
-		run attach_env_and_sandbox t_attach_env_and_sandbox
-		run attach_errors t_attach_errors
-		run tree_shows_holder t_tree_shows_holder
-		run trace t_trace
-		run mdev_parent t_mdev_parent
-		FILTER='' run sigterm t_sigterm
+		check daemon_twice t_daemon_twice
+		check tree t_tree
+		check override_bind_unbind t_override_bind_unbind
+		check verb_errors t_verb_errors
+		check attach_env_and_sandbox t_attach_env_and_sandbox
+		check attach_errors t_attach_errors
+		check tree_shows_holder t_tree_shows_holder
+		check trace t_trace
+		check mdev_parent t_mdev_parent
+		TAP_FILTER='' check sigterm t_sigterm
 	fi
 fi
-echo "1..$n"
-[ "$fails" = 0 ]
+tap_done

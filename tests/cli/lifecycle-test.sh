@@ -14,19 +14,14 @@ UVFIO=$BUILD/src/cli/uvfio
 export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 unset UVFIO_DIR
 
-if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then
-	export UVFIO_TEST_SANDBOXED=1
-	exec unshare --mount --propagation private -- bash -c \
-		'mount -o remount,bind,ro /sys && exec bash "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/tap.sh"
+tap_sandbox "$0" "$@"
 if [ ! -f "$UVFIO_PRELOAD" ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null ||
 	! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs the shim, FUSE (/dev/fuse, fusermount3) and python3"
 	exit 0
 fi
 
-n=0
-fails=0
 T=$(mktemp -d)
 export TMPDIR=$T/tmp # where uvfio run makes its private daemons' directories
 mkdir "$TMPDIR"
@@ -36,12 +31,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$T/log" | tail -40; }
-check() { # name, then a command whose status decides
-	local name=$1; shift
-	if "$@" >"$T/log" 2>&1; then ok "$name"; else notok "$name"; fi
-}
+TAP_LOG=$T/log
 
 # Polls (up to 10 s) until the command succeeds.
 eventually() {
@@ -202,5 +192,4 @@ t_daemon_restart() {
 }
 check "a daemon started where a killed one was clears its dead mount and serves" t_daemon_restart
 
-echo "1..$n"
-[ $fails = 0 ]
+tap_done

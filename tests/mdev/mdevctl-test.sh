@@ -27,12 +27,8 @@ command -v mdevctl >/dev/null || { echo "1..0 # SKIP mdevctl is not installed"; 
 { [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; } ||
 	{ echo "1..0 # SKIP no FUSE"; exit 0; }
 
-# Belt and braces: as root, re-run inside a private mount namespace with /sys read-only.
-if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then
-	export UVFIO_TEST_SANDBOXED=1
-	exec unshare --mount --propagation private -- bash -c \
-		'mount -o remount,bind,ro /sys && exec bash "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/tap.sh"
+tap_sandbox "$0" "$@"
 
 T=$(mktemp -d /tmp/uvfio-mdevctl.XXXXXX)
 scratch_etc=
@@ -56,13 +52,9 @@ T=$1
 U=3b1f5ab2-3c2e-4d6a-9f0e-7a1c2b3d4e01
 U2=3b1f5ab2-3c2e-4d6a-9f0e-7a1c2b3d4e02
 TYPES=/sys/class/mdev_bus/mtty/mdev_supported_types
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$T/log" | tail -30; }
-check() { # name, then a command whose status decides
-	local name=$1; shift
-	if "$@" >"$T/log" 2>&1; then ok "$name"; else notok "$name"; fi
-}
+. "$2" # tests/harness/tap.sh
+TAP_LOG=$T/log
+TAP_TAIL=30
 # Runs mdevctl, showing the command, its status and output in the log.
 mctl() {
 	local rc
@@ -155,11 +147,11 @@ check "mdevctl start of an unknown type or parent fails" t_errors
 if [ -e /etc/mdevctl.d/.uvfio-scratch ]; then
 	check "mdevctl define, list --defined, start, stop, undefine" t_defined
 else
-	n=$((n + 1)); echo "ok $n - mdevctl define # SKIP needs root (a scratch /etc/mdevctl.d)"
+	skip "mdevctl define" "needs root (a scratch /etc/mdevctl.d)"
 fi
 INNER
 
-"$UVFIO" run --machine "$MACHINE" -- bash "$T/inner.sh" "$T" >"$T/tap" 2>"$T/stderr"
+"$UVFIO" run --machine "$MACHINE" -- bash "$T/inner.sh" "$T" "$SRC/tests/harness/tap.sh" >"$T/tap" 2>"$T/stderr"
 rc=$?
 cat "$T/tap"
 n=$(grep -cE '^(not )?ok ' "$T/tap")

@@ -16,16 +16,11 @@ if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP needs root: the attacks run as uid $U against a root daemon"
 	exit 0
 fi
-if [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then
-	export UVFIO_TEST_SANDBOXED=1
-	exec unshare --mount --propagation private -- bash -c \
-		'mount -o remount,bind,ro /sys && exec bash "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/tap.sh"
+tap_sandbox "$0" "$@"
 [ -f "$UVFIO_PRELOAD" ] || { echo "1..0 # SKIP libuvfio-preload.so not built"; exit 0; }
 have_fuse() { [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; }
 
-n=0
-fails=0
 out=$(mktemp -d)
 daemon=
 cleanup() {
@@ -33,12 +28,8 @@ cleanup() {
 	rm -rf "$out"
 }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $1${2:+ # SKIP $2}"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$out/log" | tail -30; }
-check() { # name, then a command whose status decides
-	local name=$1; shift
-	if "$@" >"$out/log" 2>&1; then ok "$name"; else notok "$name"; fi
-}
+TAP_LOG=$out/log
+TAP_TAIL=30
 as_user() { setpriv --reuid=$U --regid=$U --clear-groups "$@"; }
 
 # 1. Callers are who sent the request: the pid-reuse attack (pid-reuse.c
@@ -176,5 +167,4 @@ else
 	ok "denial of service checks" "no python3 or prlimit"
 fi
 
-echo "1..$n"
-[ $fails = 0 ]
+tap_done

@@ -17,16 +17,11 @@ export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 
 [ -f "$UVFIO_PRELOAD" ] || { echo "1..0 # SKIP libuvfio-preload.so not built"; exit 0; }
 { [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; } || { echo "1..0 # SKIP no FUSE"; exit 0; }
-if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then
-	export UVFIO_TEST_SANDBOXED=1
-	exec unshare --mount --propagation private -- bash -c \
-		'mount -o remount,bind,ro /sys && exec bash "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/tap.sh"
+tap_sandbox "$0" "$@"
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-n=0
-fails=0
 
 # name, then uvfio run's options, then a shell command run before the walk
 walk() {
@@ -60,5 +55,4 @@ walk default-vfio-bound "" '
 walk mtty-instance "--machine $SRC/examples/machines/mtty.machine" '
 	echo 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 > \
 		/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create'
-echo "1..$n"
-[ $fails = 0 ]
+tap_done

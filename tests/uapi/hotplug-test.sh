@@ -9,34 +9,21 @@
 #   hotplug-test.sh BUILD_DIR [FILTER]
 set -u
 BUILD=$1
-FILTER=${2:-}
+TAP_FILTER=${2:-}
 export UVFIO=$BUILD/src/cli/uvfio
 export HOLDER=$BUILD/tests/uapi/hotplug-holder
 export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 
-if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then
-	export UVFIO_TEST_SANDBOXED=1
-	exec unshare --mount --propagation private -- bash -c \
-		'mount -o remount,bind,ro /sys && exec bash "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/tap.sh"
+tap_sandbox "$0" "$@"
 
-n=0
-fails=0
 OUT=$(mktemp -d)
 export OUT
 trap 'rm -rf "$OUT"' EXIT
 
-ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; }
-notok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"
-	sed 's/^/# /' "$OUT/log" | tail -60
-}
-run() {
-	local name=$1; shift
-	if [ -n "$FILTER" ] && [[ "$name" != $FILTER ]]; then return; fi
-	rm -f "$OUT"/*.txt
-	if "$@" >"$OUT/log" 2>&1; then ok "$name"; else notok "$name"; fi
-}
+TAP_LOG=$OUT/log
+TAP_TAIL=60
+run() { rm -f "$OUT"/*.txt; check "$@"; }
 
 # Shell helpers for the programs under uvfio run (exported as text).
 HELPERS='
@@ -256,5 +243,4 @@ else
 	run unplug_plug t_unplug_plug
 	run writer_goes_away t_writer_goes_away
 fi
-echo "1..$n"
-[ "$fails" = 0 ]
+tap_done

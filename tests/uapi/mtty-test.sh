@@ -9,20 +9,15 @@
 #   mtty-test.sh BUILD_DIR [FILTER]
 set -u
 BUILD=$1
-FILTER=${2:-}
+TAP_FILTER=${2:-}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export UVFIO=$BUILD/src/cli/uvfio
 export SERIAL=$BUILD/examples/mtty-serial
 export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 
-if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then
-	export UVFIO_TEST_SANDBOXED=1
-	exec unshare --mount --propagation private -- bash -c \
-		'mount -o remount,bind,ro /sys && exec bash "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/tap.sh"
+tap_sandbox "$0" "$@"
 
-n=0
-fails=0
 OUT=$(mktemp -d)
 export OUT
 trap 'rm -rf "$OUT"' EXIT
@@ -32,16 +27,8 @@ MACHINE=$OUT/mtty.machine
 export MACHINE
 { cat "$SRC/examples/machines/default.machine"; echo "mdev-parent mtty mtty"; } > "$MACHINE"
 
-ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; }
-notok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"
-	sed 's/^/# /' "$OUT/log" | tail -60
-}
-run() {
-	local name=$1; shift
-	if [ -n "$FILTER" ] && [[ "$name" != $FILTER ]]; then return; fi
-	if "$@" >"$OUT/log" 2>&1; then ok "$name"; else notok "$name"; fi
-}
+TAP_LOG=$OUT/log
+TAP_TAIL=60
 
 HELPERS='
 set -eux
@@ -106,9 +93,8 @@ if [ ! -f "$UVFIO_PRELOAD" ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >
 		ok "$t" "no shim or no FUSE"
 	done
 else
-	run serial_one_port t_serial_one_port
-	run serial_two_port t_serial_two_port
-	run create_errors t_create_errors
+	check serial_one_port t_serial_one_port
+	check serial_two_port t_serial_two_port
+	check create_errors t_create_errors
 fi
-echo "1..$n"
-[ "$fails" = 0 ]
+tap_done

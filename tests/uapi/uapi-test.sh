@@ -7,42 +7,29 @@
 #   uapi-test.sh BUILD_DIR [FILTER]
 set -u
 BUILD=$1
-FILTER=${2:-}
+TAP_FILTER=${2:-}
 UVFIO=$BUILD/src/cli/uvfio
 EDU=$BUILD/examples/edu-vfio
 PROGS=$BUILD/tests/uapi
 export UVFIO_PRELOAD=$BUILD/src/preload/libuvfio-preload.so
 
-# Belt and braces: as root, re-run inside a private mount namespace with /sys read-only.
-if [ "$(id -u)" = 0 ] && [ -z "${UVFIO_TEST_SANDBOXED:-}" ]; then
-	export UVFIO_TEST_SANDBOXED=1
-	exec unshare --mount --propagation private -- bash -c \
-		'mount -o remount,bind,ro /sys && exec bash "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/tap.sh"
+tap_sandbox "$0" "$@"
 
-n=0
-fails=0
 tests=()
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; }
-notok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"
-	# The programs' own failed checks first, then the end of the log.
-	grep -E '^(not ok|Bail out)' "$out/log" | grep -v '# TODO' | head -40 | sed 's/^/# /'
-	sed 's/^/# /' "$out/log" | tail -40
-}
-run() { # name, then a command whose status decides
-	local name=$1; shift
-	if [ -n "$FILTER" ] && [[ "$name" != $FILTER ]]; then return; fi
-	if "$@" >"$out/log" 2>&1; then ok "$name"; else notok "$name"; fi
+TAP_LOG=$out/log
+run() { # check, then what the programs note even when they pass
+	local name=$1
+	tap_selected "$name" || return 0
+	check "$@"
 	# Known differences the programs report as TODO, shown even when they pass.
 	grep -E '^(not )?ok .*# TODO' "$out/log" | sed "s/^/# $name: /"
 	grep -E '^# [0-9]+ checks after a last close' "$out/log" | sed "s/^# /# $name: /"
 	grep -E '^seed [0-9]+, [0-9]+ kills$' "$out/log" | sed "s/^/# $name: /"
 }
-skip() { ok "$1" "$2"; }
 todo() { # name, command, reason: a known difference, reported without failing
 	local name=$1 cmd=$2 why=$3
 	n=$((n + 1))
@@ -252,5 +239,4 @@ else
 		skip kill_mid_ioctl "no FUSE"
 	fi
 fi
-echo "1..$n"
-[ "$fails" = 0 ]
+tap_done
