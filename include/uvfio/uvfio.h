@@ -48,6 +48,18 @@ void uvfio_world_set_trace(struct uvfio_world *w, void (*fn)(void *arg, const ch
 			   void *arg);
 
 /*
+ * Settling: on Linux the release of a file runs before the close() of its
+ * last descriptor returns (and before a dead process's parent can wait() for
+ * it), so any later call sees it. A front end that learns of closes
+ * asynchronously (the daemon: a session's socket hangs up) names in fn how
+ * to wait for the releases already caused; every front end calls
+ * uvfio_world_settle() before it serves a request. Set once, before the
+ * world is shared.
+ */
+void uvfio_world_set_settle(struct uvfio_world *w, void (*fn)(void *arg), void *arg);
+void uvfio_world_settle(struct uvfio_world *w);
+
+/*
  * sysfs, by path ("/sys/bus/pci/drivers/vfio-pci/bind", ...): the kernel's
  * effects and errnos on writes, its exact text on reads. Returns the count
  * written or read, or a negative errno. Writes may block as the kernel's do.

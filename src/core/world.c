@@ -437,6 +437,18 @@ void uvfio_world_set_trace(struct uvfio_world *w, void (*fn)(void *arg, const ch
 	w->trace = fn;
 }
 
+void uvfio_world_set_settle(struct uvfio_world *w, void (*fn)(void *arg), void *arg)
+{
+	w->settle_arg = arg;
+	w->settle = fn;
+}
+
+void uvfio_world_settle(struct uvfio_world *w)
+{
+	if (w->settle)
+		w->settle(w->settle_arg);
+}
+
 void world_trace(struct uvfio_world *w, const char *fmt, ...)
 {
 	char line[1024];

@@ -39,6 +39,9 @@ struct uvfio_world {
 	/* Where trace events go (uvfio_world_set_trace); read without a lock after set. */
 	void (*trace)(void *arg, const char *line);
 	void *trace_arg;
+	/* Waits for releases that closes already caused (uvfio_world_set_settle); same rule. */
+	void (*settle)(void *arg);
+	void *settle_arg;
 	/* Race points and old-ordering switches for tests (src/core/race.h, docs/races.md). */
 	struct race_registry races;
 };

@@ -399,6 +399,7 @@ static void *control_thread_one(void *arg)
 	line[got] = '\0';
 	out = fdopen(dup(c->fd), "w");
 	if (out) {
+		sessions_settle(c->d); /* `uvfio tree` after a close shows its release */
 		control_command(c, line, out);
 		fclose(out);
 	}

@@ -88,6 +88,11 @@ int uvfiod_main(int argc, char **argv)
 	return uvfiod_serve(&cfg);
 }
 
+static void settle_sessions(void *d)
+{
+	sessions_settle(d);
+}
+
 int uvfiod_serve(const struct uvfiod_config *cfg)
 {
 	const char *dir = cfg->dir;
@@ -129,7 +134,7 @@ int uvfiod_serve(const struct uvfiod_config *cfg)
 	d.uid = getuid();
 	d.pid = getpid();
 	mutex_init(&d.lock, "uvfiod->lock");
-	pthread_cond_init(&d.idle, NULL);
+	mutex_cond_init(&d.idle);
 	INIT_LIST_HEAD(&d.sessions);
 	d.hangup_ep = epoll_create1(EPOLL_CLOEXEC);
 	if (d.hangup_ep < 0) {
@@ -153,6 +158,9 @@ int uvfiod_serve(const struct uvfiod_config *cfg)
 		fprintf(stderr, "uvfiod: %s\n", err);
 		goto out;
 	}
+	/* Both before the tree is mounted: FUSE workers read them. */
+	uvfio_world_set_trace(d.world, trace_line, &d);
+	uvfio_world_set_settle(d.world, settle_sessions, &d);
 #if UVFIO_HAVE_FUSE
 	if (cfg->fuse) {
 		mkdir(root, 0700);
@@ -165,7 +173,6 @@ int uvfiod_serve(const struct uvfiod_config *cfg)
 		}
 	}
 #endif
-	uvfio_world_set_trace(d.world, trace_line, &d);
 	ret = control_start(&d);
 	if (!ret)
 		ret = server_start(&d);

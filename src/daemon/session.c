@@ -36,16 +36,17 @@ static void session_free(struct session *s)
 
 	mutex_lock(&d->lock);
 	list_del(&s->node);
-	epoll_ctl(d->hangup_ep, EPOLL_CTL_DEL, s->fd, NULL);
 	mutex_unlock(&d->lock);
 	/* The release of the file: may take a while (device → group → container). */
 	fput(s->file);
-	close(s->fd);
-	free(s);
+	/* Only now, released, does the session leave what sessions_settle() waits for. */
 	mutex_lock(&d->lock);
+	epoll_ctl(d->hangup_ep, EPOLL_CTL_DEL, s->fd, NULL);
 	d->nthreads--;
 	pthread_cond_broadcast(&d->idle);
 	mutex_unlock(&d->lock);
+	close(s->fd);
+	free(s);
 }
 
 struct file *session_lookup_file(struct uvfiod *d, dev_t dev, ino_t ino)
@@ -457,9 +458,9 @@ static void *session_thread(void *arg)
 		}
 		if (hdr.len && !(body = recv_body(s->fd, hdr.len, &fs)))
 			goto end;
-		atomic_store(&s->busy, true);
+		/* What the caller closed before this call is released before it runs. */
+		sessions_settle(s->d);
 		ret = session_handle(s, &hdr, body, &fs, passed);
-		atomic_store(&s->busy, false);
 end:
 		if (passed >= 0)
 			close(passed);
@@ -542,31 +543,34 @@ void sessions_shutdown(struct uvfiod *d)
 }
 
 /*
- * Every session's socket is in d->hangup_ep for EPOLLRDHUP only, so the
- * kernel's ready list holds exactly the sessions whose client end is closed
- * everywhere: settling costs the same however many files are open.
+ * Every session's socket is in d->hangup_ep for EPOLLRDHUP only, from its
+ * start until its file is released, so the kernel's ready list holds exactly
+ * the sessions whose client end is closed everywhere and whose release has
+ * not yet run: settling costs one poll() however many files are open. The
+ * hang-up itself is the kernel's, done before the close() or exit that
+ * caused it returned, so any call made afterwards finds it here.
  */
+static bool sessions_unreleased(struct uvfiod *d)
+{
+	struct pollfd any = { .fd = d->hangup_ep, .events = POLLIN };
+
+	return poll(&any, 1, 0) > 0; /* an epoll fd is readable while any is ready */
+}
+
 void sessions_settle(struct uvfiod *d)
 {
-	/* Bounded: a hung-up session may still hold a request that blocks in the core. */
-	for (int tries = 0; tries < 1000; tries++) {
-		struct epoll_event ev[16];
-		bool pending = false;
-		int n;
+	struct timespec deadline;
+	uint64_t deadline_ns;
 
-		/* Under d->lock: session_free() leaves the set under it, so ev[] stays valid. */
-		mutex_lock(&d->lock);
-		n = epoll_wait(d->hangup_ep, ev, ARRAY_SIZE(ev), 0);
-		for (int i = 0; i < n && !pending; i++) {
-			struct session *s = ev[i].data.ptr;
-
-			pending = !atomic_load(&s->busy);
-		}
-		mutex_unlock(&d->lock);
-		if (!pending)
-			return;
-		usleep(1000);
-	}
+	if (!sessions_unreleased(d))
+		return;
+	/* Bounded: a hung-up session may be in a request that blocks in the core. */
+	deadline = timespec_after_ms(SETTLE_MAX_MS);
+	deadline_ns = now_ns() + SETTLE_MAX_MS * 1000000ull;
+	mutex_lock(&d->lock);
+	while (sessions_unreleased(d) && now_ns() < deadline_ns)
+		mutex_cond_timedwait(&d->lock, &d->idle, &deadline);
+	mutex_unlock(&d->lock);
 }
 
 void sessions_describe(struct uvfiod *d, FILE *out)

@@ -69,7 +69,6 @@ struct session {
 	struct file *file; /* the session's reference */
 	pid_t opener; /* the process that opened it (open or GET_DEVICE_FD) */
 	bool passpidfd; /* the kernel names each request's sender by pidfd (SO_PASSPIDFD) */
-	atomic_bool busy; /* a request is being served (no lock: the request path stays lock-free) */
 };
 
 /* The caller of one request. */
@@ -98,10 +97,13 @@ int send_reply(int fd, u16 type, s32 result, const void *body, size_t len, int p
 void sessions_describe(struct uvfiod *d, FILE *out);
 void sessions_shutdown(struct uvfiod *d);
 /*
- * Waits (briefly, bounded) until every file whose last descriptor is closed
- * and whose session is idle has been released: on Linux the release has run
- * when close() returns, here the session thread sees the hangup a moment later.
+ * Waits until every file whose last descriptor is closed has been released
+ * (at most SETTLE_MAX_MS: a release may wait for a request in flight). On
+ * Linux the release runs before close() returns; here the session thread
+ * sees the hang-up a moment later, so every request, open, sysfs access and
+ * control command settles first. See docs/design.md, "Release at close".
  */
+#define SETTLE_MAX_MS 2000
 void sessions_settle(struct uvfiod *d);
 
 /* remote.c */

@@ -643,6 +643,12 @@ int uvfio_fuse_detach_dead(const char *mountpoint)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ENOTCONN;
 }
 
+/* A request after a close sees the close's release, as on Linux (uvfio.h). */
+static void settle_world(void *w)
+{
+	uvfio_world_settle(w);
+}
+
 int uvfio_fuse_mount(struct uvfio_world *w, const char *mountpoint, struct uvfio_fuse **out)
 {
 	struct uvfio_fuse *f = calloc(1, sizeof(*f));
@@ -673,7 +679,7 @@ int uvfio_fuse_mount(struct uvfio_world *w, const char *mountpoint, struct uvfio
 		uvfio_fuse_free(f);
 		return -EIO;
 	}
-	ret = fuse_workers_start(f->se, FUSE_MAX_THREADS, &f->workers);
+	ret = fuse_workers_start(f->se, FUSE_MAX_THREADS, settle_world, f->w, &f->workers);
 	if (ret) {
 		fuse_session_unmount(f->se);
 		fuse_session_destroy(f->se);

@@ -22,6 +22,8 @@ struct fuse_workers {
 	struct fuse_session *se;
 	int stop_fd; /* an eventfd: readable once fuse_workers_stop() began */
 	int max;
+	void (*before)(void *arg);
+	void *before_arg;
 
 	pthread_mutex_t lock; /* the fields below */
 	int nthreads; /* started; threads[0..nthreads) are joinable */
@@ -70,6 +72,8 @@ static void *fuse_worker(void *arg)
 		fw->idle--;
 		fuse_workers_grow(fw);
 		pthread_mutex_unlock(&fw->lock);
+		if (fw->before)
+			fw->before(fw->before_arg);
 		fuse_session_process_buf(fw->se, &buf);
 		pthread_mutex_lock(&fw->lock);
 		fw->idle++;
@@ -79,7 +83,8 @@ static void *fuse_worker(void *arg)
 	return NULL;
 }
 
-int fuse_workers_start(struct fuse_session *se, int max, struct fuse_workers **out)
+int fuse_workers_start(struct fuse_session *se, int max, void (*before)(void *arg), void *arg,
+		       struct fuse_workers **out)
 {
 	struct fuse_workers *fw = calloc(1, sizeof(*fw));
 	int fd = fuse_session_fd(se), flags, started;
@@ -88,6 +93,8 @@ int fuse_workers_start(struct fuse_session *se, int max, struct fuse_workers **o
 		return -ENOMEM;
 	fw->se = se;
 	fw->max = max > 0 ? max : 1;
+	fw->before = before;
+	fw->before_arg = arg;
 	fw->threads = calloc((size_t)fw->max, sizeof(*fw->threads));
 	fw->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	flags = fcntl(fd, F_GETFL);

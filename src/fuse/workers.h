@@ -24,8 +24,12 @@
 struct fuse_session;
 struct fuse_workers;
 
-/* Serves se from at least one worker. 0 or a negative errno. */
-int fuse_workers_start(struct fuse_session *se, int max, struct fuse_workers **out);
+/*
+ * Serves se from at least one worker; each calls before(arg), if set, ahead
+ * of every request it serves. 0 or a negative errno.
+ */
+int fuse_workers_start(struct fuse_session *se, int max, void (*before)(void *arg), void *arg,
+		       struct fuse_workers **out);
 /* Makes every worker leave after the request it runs, and joins them. */
 void fuse_workers_stop(struct fuse_workers *fw);
 

@@ -74,6 +74,24 @@ void mutex_cond_wait(struct mutex *lock, pthread_cond_t *cond)
 	atomic_store(&lock->held, true);
 }
 
+void mutex_cond_timedwait(struct mutex *lock, pthread_cond_t *cond, const struct timespec *deadline)
+{
+	atomic_store(&lock->held, false);
+	pthread_cond_timedwait(cond, &lock->m, deadline);
+	atomic_store(&lock->owner, pthread_self());
+	atomic_store(&lock->held, true);
+}
+
+void mutex_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &a);
+	pthread_condattr_destroy(&a);
+}
+
 void init_rwsem(struct rw_semaphore *sem, const char *name)
 {
 	pthread_rwlock_init(&sem->l, NULL);

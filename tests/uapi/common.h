@@ -56,7 +56,6 @@
 #define BAR0_OFF 0ull
 
 static int tap_n, tap_failed;
-static int late_releases, settle_ms = -1; /* see settle_budget() */
 static const char *tap_prog = "uapi";
 
 /* One TAP line; the detail, printf-style, only for a failure. */
@@ -137,12 +136,6 @@ static inline void __attribute__((noreturn, format(printf, 1, 2))) bail(const ch
 
 static inline int tap_done(void)
 {
-	if (late_releases) {
-		printf("# %d checks after a last close had to wait for the release\n",
-		       late_releases);
-		tap_todo(false, "every release ran before close() returned",
-			 "the daemon sees closes asynchronously");
-	}
 	printf("1..%d\n", tap_n);
 	if (tap_failed)
 		printf("# %s: %d of %d failed\n", tap_prog, tap_failed, tap_n);
@@ -288,73 +281,6 @@ static inline int dma_unmap(int container, uint64_t iova, uint64_t size, uint32_
 	return r;
 }
 
-/*
- * Linux runs a file's release before the close() of its last descriptor
- * returns (and before a killed holder's wait() returns). Under uvfio the
- * daemon learns of a close asynchronously, so right after a last close the
- * group may still be busy or the device session still open for a moment.
- * Checks that follow a last close use the helpers below: they wait up to
- * settle_ms for the release and count the times they had to in
- * late_releases, which tap_done() reports as a TODO. UVFIO_STRICT_RELEASE=1
- * (settle_ms 0) makes such a wait a failure instead.
- */
-static inline int settle_budget(void)
-{
-	if (settle_ms < 0) {
-		const char *s = getenv("UVFIO_STRICT_RELEASE");
-
-		settle_ms = s && *s == '1' ? 0 : 1000;
-	}
-	return settle_ms;
-}
-
-/* open() of a group node, waiting out a release still under way. */
-static inline int open_group_settled(const char *path)
-{
-	int fd, waited = 0;
-
-	while ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0 && errno == EBUSY &&
-	       waited < settle_budget()) {
-		usleep(1000);
-		waited++;
-	}
-	if (waited)
-		late_releases++;
-	return fd;
-}
-
-/* A sysfs file's content once it reads want (or as it reads after settle_ms). */
-static inline const char *read_settled(const char *path, const char *want, char *buf, size_t len)
-{
-	int waited = 0;
-
-	for (;;) {
-		if (sysfs_read(path, buf, len) < 0)
-			snprintf(buf, len, "(%s)", strerror(errno));
-		if (!strcmp(buf, want) || waited >= settle_budget())
-			break;
-		usleep(1000);
-		waited++;
-	}
-	if (waited)
-		late_releases++;
-	return buf;
-}
-
-/* A sysfs write, retried while it fails EBUSY because a release is under way. */
-static inline int write_settled(const char *path, const char *val)
-{
-	int r, waited = 0;
-
-	while ((r = sysfs_write(path, val)) < 0 && errno == EBUSY && waited < settle_budget()) {
-		usleep(1000);
-		waited++;
-	}
-	if (waited)
-		late_releases++;
-	return r;
-}
-
 /* Container + group + SET_CONTAINER + SET_IOMMU(type) + device (if bdf): -1 on any failure. */
 struct vfio_env {
 	int container, group, device;
@@ -366,7 +292,7 @@ static inline int env_open(struct vfio_env *e, const char *group, const char *bd
 	e->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (e->container < 0)
 		return -1;
-	e->group = open_group_settled(group);
+	e->group = open(group, O_RDWR | O_CLOEXEC);
 	if (e->group < 0)
 		return -1;
 	if (ioctl(e->group, VFIO_GROUP_SET_CONTAINER, &e->container))

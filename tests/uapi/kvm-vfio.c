@@ -200,7 +200,7 @@ static void check_group_closed_while_added(void)
 		   "the group is still held by kvm-vfio's reference");
 	close(s.kdev); /* release: the last reference of the group file */
 	close(s.vm);
-	group2 = open_group_settled(EDU_GROUP_PATH);
+	group2 = open(EDU_GROUP_PATH, O_RDWR | O_CLOEXEC);
 	EXPECT_OK(group2, "the group opens again once kvm-vfio released it");
 	close(group2);
 	close(s.container);

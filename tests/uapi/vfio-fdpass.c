@@ -27,35 +27,10 @@ static int group_open_errno(void)
 	return 0;
 }
 
-/* 0 once the group opens again after its holders' last close (see open_group_settled). */
-static int group_open_errno_settled(void)
-{
-	int fd = open_group_settled(EDU_GROUP_PATH);
-
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return 0;
-}
-
 /* The container has a backend only while a group is attached. */
 static int container_has_backend(int c)
 {
 	return ioctl(c, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR);
-}
-
-/* After a group's last close: its release detaches it (waited for as in read_settled()). */
-static int container_backend_settled(int c)
-{
-	int r, waited = 0;
-
-	while ((r = container_has_backend(c)) == 1 && waited < settle_budget()) {
-		usleep(1000);
-		waited++;
-	}
-	if (waited)
-		late_releases++;
-	return r;
 }
 
 static char *enable_state(char *buf, size_t len)
@@ -63,11 +38,6 @@ static char *enable_state(char *buf, size_t len)
 	if (sysfs_read("/sys/bus/pci/devices/" EDU_BDF "/enable", buf, len) < 0)
 		snprintf(buf, len, "?");
 	return buf;
-}
-
-static char *enable_settled(const char *want, char *buf, size_t len)
-{
-	return (char *)read_settled("/sys/bus/pci/devices/" EDU_BDF "/enable", want, buf, len);
 }
 
 static void send_fds(int sock, const int *fds, int n)
@@ -191,7 +161,7 @@ static void test_scm_rights(void)
 		hear(sv[1]);
 		tap_n += 2; /* the parent's two checks in between */
 		close(g);
-		EXPECT_EQ(container_backend_settled(c), 0,
+		EXPECT_EQ(container_has_backend(c), 0,
 			  "scm: the group's last close detaches it from the container");
 		close(c);
 		say(sv[1], 'c');
@@ -215,15 +185,14 @@ static void test_scm_rights(void)
 		bail("child");
 	tap_n += 4;
 	EXPECT_EQ(group_open_errno(), EBUSY, "scm: busy while the receiver holds the group");
-	tap(!strcmp(enable_settled("0\n", st, sizeof(st)), "0\n"),
+	tap(!strcmp(enable_state(st, sizeof(st)), "0\n"),
 	    "scm: device session ended at the receiver's close (enable 0)", "enable %s", st);
 	say(sv[0], 'x');
 	if (hear(sv[0]) != 'c')
 		bail("child");
 	tap_n += 1;
 	wait_child(pid, "scm: receiver's checks");
-	EXPECT_EQ(group_open_errno_settled(), 0,
-		  "scm: group opens again after the receiver's close");
+	EXPECT_EQ(group_open_errno(), 0, "scm: group opens again after the receiver's close");
 	close(sv[0]);
 }
 
@@ -266,11 +235,10 @@ static void test_dup(void)
 	tap(!strcmp(enable_state(st, sizeof(st)), "1\n"), "dup: device session open", "enable %s",
 	    st);
 	close(d2);
-	tap(!strcmp(enable_settled("0\n", st, sizeof(st)), "0\n"),
-	    "dup: device session ends at last close", "enable %s", st);
-	EXPECT_EQ(container_backend_settled(c2), 0,
-		  "dup: group detached at the device's last close");
-	EXPECT_EQ(group_open_errno_settled(), 0, "dup: group opens again");
+	tap(!strcmp(enable_state(st, sizeof(st)), "0\n"), "dup: device session ends at last close",
+	    "enable %s", st);
+	EXPECT_EQ(container_has_backend(c2), 0, "dup: group detached at the device's last close");
+	EXPECT_EQ(group_open_errno(), 0, "dup: group opens again");
 	close(c2);
 }
 
@@ -317,7 +285,7 @@ static void test_fork(void)
 		munmap((void *)bar, 0x100000);
 		close(e.device);
 		close(e.group);
-		EXPECT_EQ(container_backend_settled(e.container), 0,
+		EXPECT_EQ(container_has_backend(e.container), 0,
 			  "fork: the child's last close detaches the group");
 		close(e.container);
 		say(sv[1], 'c');
@@ -334,7 +302,7 @@ static void test_fork(void)
 		bail("child");
 	tap_n += 5;
 	wait_child(pid, "fork: child's checks");
-	EXPECT_EQ(group_open_errno_settled(), 0, "fork: group opens again after the child's close");
+	EXPECT_EQ(group_open_errno(), 0, "fork: group opens again after the child's close");
 	close(sv[0]);
 }
 
@@ -352,7 +320,62 @@ static void test_exit_releases(void)
 		_exit(0);
 	}
 	wait_child(pid, "exit: child opened edu and exited holding it");
-	EXPECT_EQ(group_open_errno_settled(), 0, "exit: group free after the holder exited");
+	EXPECT_EQ(group_open_errno(), 0, "exit: group free after the holder exited");
+}
+
+/*
+ * A release runs before close() returns, and a process's before its parent's
+ * wait() does: right after a device's last close its group may leave the
+ * container (drivers/vfio/group.c, vfio_group_ioctl_unset_container: EBUSY
+ * while a device is open, EINVAL once no container is set).
+ */
+static void test_unset_after_close(void)
+{
+	struct vfio_env e;
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	int sv[2], d2;
+	pid_t pid;
+
+	if (env_open(&e, EDU_GROUP_PATH, EDU_BDF, VFIO_TYPE1v2_IOMMU))
+		bail("open edu");
+	d2 = dup(e.device);
+	close(e.device);
+	EXPECT_ERR(ioctl(e.group, VFIO_GROUP_UNSET_CONTAINER), EBUSY,
+		   "unset: EBUSY while a dup of the device is open");
+	close(d2);
+	EXPECT_OK(ioctl(e.group, VFIO_GROUP_UNSET_CONTAINER),
+		  "unset: succeeds as soon as the device's last close returned");
+	EXPECT_OK(ioctl(e.group, VFIO_GROUP_GET_STATUS, &gs), "unset: GET_STATUS");
+	EXPECT_EQ(gs.flags, VFIO_GROUP_FLAGS_VIABLE, "unset: viable, no container set");
+	EXPECT_ERR(ioctl(e.group, VFIO_GROUP_UNSET_CONTAINER), EINVAL,
+		   "unset: a second UNSET_CONTAINER EINVAL");
+
+	if (ioctl(e.group, VFIO_GROUP_SET_CONTAINER, &e.container) ||
+	    ioctl(e.container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) ||
+	    (e.device = ioctl(e.group, VFIO_GROUP_GET_DEVICE_FD, EDU_BDF)) < 0)
+		bail("attach edu again");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		bail("socketpair");
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		bail("fork");
+	if (pid == 0) { /* holds the inherited device fd until told to exit */
+		close(sv[0]);
+		hear(sv[1]);
+		_exit(0);
+	}
+	close(sv[1]);
+	close(e.device);
+	EXPECT_ERR(ioctl(e.group, VFIO_GROUP_UNSET_CONTAINER), EBUSY,
+		   "unset: EBUSY while a child holds the device");
+	say(sv[0], 'x');
+	wait_child(pid, "unset: the holder exited");
+	EXPECT_OK(ioctl(e.group, VFIO_GROUP_UNSET_CONTAINER),
+		  "unset: succeeds as soon as the holder's exit is reaped");
+	close(sv[0]);
+	close(e.group);
+	close(e.container);
 }
 
 int main(void)
@@ -367,5 +390,6 @@ int main(void)
 	test_dup();
 	test_fork();
 	test_exit_releases();
+	test_unset_after_close();
 	return tap_done();
 }

@@ -106,39 +106,21 @@ static int hammer(unsigned int seed)
 	}
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * On Linux a killed process's files are released before its parent's wait()
- * returns, so the group is free at once. With `patient`, an EBUSY open is
- * retried for up to 2 s and the wait reported on stderr instead of failing.
+ * returns, so the group is free at once: an EBUSY open fails the check.
  */
-static int check(bool patient)
+static int check(void)
 {
 	struct vfio_env e;
 	uint8_t info[256];
 	struct vfio_iommu_type1_info *ti = (struct vfio_iommu_type1_info *)info;
 	unsigned char *buf;
 	int efd = eventfd(0, EFD_CLOEXEC);
-	long start = now_ms(), busy = 0;
 	uint32_t v;
 
-	settle_ms = 0; /* the wait below is this check's own */
-	while (env_open(&e, EDU_GROUP_PATH, NULL, VFIO_TYPE1v2_IOMMU)) {
-		if (!patient || errno != EBUSY || e.group >= 0 || now_ms() - start > 2000)
-			fail("open container and group");
-		busy = now_ms() - start + 1;
-		env_close(&e);
-		usleep(1000);
-	}
-	if (busy)
-		fprintf(stderr, "vfio-stress: group was still busy for %ld ms\n", busy);
+	if (env_open(&e, EDU_GROUP_PATH, NULL, VFIO_TYPE1v2_IOMMU))
+		fail("open container and group");
 	e.device = ioctl(e.group, VFIO_GROUP_GET_DEVICE_FD, EDU_BDF);
 	if (e.device < 0)
 		fail("GET_DEVICE_FD");
@@ -177,9 +159,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "hammer"))
 		return hammer((unsigned int)strtoul(argv[2], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "check"))
-		return check(false);
-	if (argc == 3 && !strcmp(argv[1], "check") && !strcmp(argv[2], "--patient"))
-		return check(true);
-	fprintf(stderr, "usage: vfio-stress hammer SEED | check [--patient]\n");
+		return check();
+	fprintf(stderr, "usage: vfio-stress hammer SEED | check\n");
 	return 2;
 }
