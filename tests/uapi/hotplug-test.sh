@@ -55,12 +55,23 @@ t_unbind_ask_take() {
 		holder=$!
 		wait_for $OUT/holder.txt "holder: ready"
 		t0=$(now_ms)
-		echo $edu > /sys/bus/pci/drivers/vfio-pci/unbind
-		t1=$(now_ms)
+		{ echo $edu > /sys/bus/pci/drivers/vfio-pci/unbind; now_ms > $OUT/t1.txt; } &
+		unbinder=$!
+		wait_for $OUT/holder.txt "holder: request 1"
+		# While remove() waits, the links are gone already (__device_release_driver
+		# calls driver_sysfs_remove first): no driver link, none in the driver.
+		during=
+		readlink /sys/bus/pci/devices/$edu/driver && during="$during driver-link"
+		[ -e /sys/bus/pci/drivers/vfio-pci/$edu ] && during="$during drivers/vfio-pci/$edu"
+		ls /sys/bus/pci/drivers/vfio-pci | grep -qx $edu && during="$during listed"
+		kill -0 $unbinder || during="$during unbind-returned-early"
+		echo "during the wait:${during:- no links}"
+		wait $unbinder
+		t1=$(cat $OUT/t1.txt)
 		echo "unbind took $((t1 - t0)) ms"
 		wait $holder
 		cat $OUT/holder.txt
-		grep -q "holder: request 1" $OUT/holder.txt
+		[ -z "$during" ]
 		grep -q "holder: released" $OUT/holder.txt
 		[ $((t1 - t0)) -ge 600 ]
 		[ ! -e /sys/bus/pci/devices/$edu/driver ]
@@ -207,7 +218,9 @@ t_writer_goes_away() {
 		wait_for $OUT/holder.txt "holder: request"
 		kill -TERM $writer
 		wait_for $OUT/trace.txt "task .*bash.* ($writer) blocked until device is released"
-		[ -e /sys/bus/pci/devices/$edu/driver ]
+		# Still in remove(), so its links are gone already.
+		[ ! -e /sys/bus/pci/devices/$edu/driver ]
+		kill -0 $writer
 		wait $holder
 		wait $writer || true
 		[ ! -e /sys/bus/pci/devices/$edu/driver ]

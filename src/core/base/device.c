@@ -6,10 +6,12 @@
  *
  * Binding (really_probe), as 6.12 does it:
  *   dev->driver = drv → bus dma_configure (DMA ownership; failure returns
- *   early with no notification) → BUS_NOTIFY_BIND_DRIVER → probe() →
- *   BOUND_DRIVER, or on failure DRIVER_NOT_BOUND + dma_cleanup.
- * Unbinding: UNBIND_DRIVER → remove() (may block: vfio-pci waits there for
- * userspace) → dma_cleanup → UNBOUND_DRIVER.
+ *   early with no notification) → driver_sysfs_add (BUS_NOTIFY_BIND_DRIVER,
+ *   then the driver links) → probe() → BOUND_DRIVER, or on failure the
+ *   links go, DRIVER_NOT_BOUND, dma_cleanup.
+ * Unbinding (__device_release_driver): the links go → UNBIND_DRIVER →
+ * remove() (may block: vfio-pci waits there for userspace) → dma_cleanup →
+ * UNBOUND_DRIVER. So while remove() blocks, sysfs already shows no driver.
  *
  * Probe errors are returned to bind/drivers_probe writers; during automatic
  * probing a failed probe lets the next driver try, as in the kernel.
@@ -152,6 +154,22 @@ int driver_match_device(struct device_driver *drv, struct device *dev)
 	return drv->bus->type->match ? drv->bus->type->match(dev, drv) : 1;
 }
 
+/* drivers/base/dd.c, driver_sysfs_add: the BIND_DRIVER notice, then the links. */
+static void driver_sysfs_add(struct device *dev)
+{
+	bus_notify(dev, BUS_NOTIFY_BIND_DRIVER);
+	mutex_lock(&dev->bus->lock);
+	dev->driver_linked = true;
+	mutex_unlock(&dev->bus->lock);
+}
+
+static void driver_sysfs_remove(struct device *dev)
+{
+	mutex_lock(&dev->bus->lock);
+	dev->driver_linked = false;
+	mutex_unlock(&dev->bus->lock);
+}
+
 /*
  * Returns 0 when bound, a positive errno when the driver's probe failed
  * (so callers can tell it from other errors), a negative errno otherwise.
@@ -175,7 +193,7 @@ static int really_probe(struct device *dev, struct device_driver *drv)
 			goto err_no_driver;
 	}
 
-	bus_notify(dev, BUS_NOTIFY_BIND_DRIVER);
+	driver_sysfs_add(dev);
 
 	if (bt->probe)
 		ret = bt->probe(dev);
@@ -193,6 +211,7 @@ static int really_probe(struct device *dev, struct device_driver *drv)
 	return 0;
 
 err_probe:
+	driver_sysfs_remove(dev);
 	bus_notify(dev, BUS_NOTIFY_DRIVER_NOT_BOUND);
 	if (bt->dma_cleanup && !drv->driver_managed_dma)
 		bt->dma_cleanup(dev);
@@ -294,6 +313,7 @@ static void __device_release_driver(struct device *dev)
 	lockdep_assert_held(&dev->lock);
 	if (!drv)
 		return;
+	driver_sysfs_remove(dev);
 	bus_notify(dev, BUS_NOTIFY_UNBIND_DRIVER);
 	if (bt->remove)
 		bt->remove(dev);

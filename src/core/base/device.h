@@ -99,6 +99,13 @@ struct device {
 	struct iommu_group *iommu_group; /* set by the IOMMU layer at add */
 	struct list_head bus_node; /* protected by bus->lock */
 	struct list_head driver_node; /* protected by bus->lock */
+	/*
+	 * The device's driver link and the driver's link to it exist: from
+	 * driver_sysfs_add() before probe to driver_sysfs_remove() before remove
+	 * (drivers/base/dd.c), so a remove that blocks shows no driver while
+	 * dev->driver is still set. Protected by bus->lock.
+	 */
+	bool driver_linked;
 	bool registered; /* between device_add and device_del */
 	bool dead; /* device_del started: no new binds */
 };
@@ -106,6 +113,13 @@ struct device {
 static inline const char *dev_name(const struct device *dev)
 {
 	return dev->name;
+}
+
+/* The driver sysfs shows for dev (its driver link), or NULL. Caller holds bus->lock. */
+static inline struct device_driver *device_linked_driver(struct device *dev)
+{
+	lockdep_assert_held(&dev->bus->lock);
+	return dev->driver_linked ? dev->driver : NULL;
 }
 
 void device_initialize(struct device *dev, struct bus *bus, struct device *parent,

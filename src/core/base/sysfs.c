@@ -671,18 +671,26 @@ static ssize_t store_remove(struct sysfs_ctx *c, const char *buf, size_t count)
 static int target_driver(struct sysfs_ctx *c, char *buf, size_t size)
 {
 	struct device *dev = &c->pdev->dev;
+	struct device_driver *drv;
 	int ret = -ENOENT;
 
 	mutex_lock(&dev->bus->lock);
-	if (dev->driver)
-		ret = snprintf(buf, size, "/sys/bus/pci/drivers/%s", dev->driver->name);
+	drv = device_linked_driver(dev);
+	if (drv)
+		ret = snprintf(buf, size, "/sys/bus/pci/drivers/%s", drv->name);
 	mutex_unlock(&dev->bus->lock);
 	return ret;
 }
 
 static bool driver_visible(struct sysfs_ctx *c)
 {
-	return pci_dev_driver_is(c->pdev, NULL);
+	struct device *dev = &c->pdev->dev;
+	bool linked;
+
+	mutex_lock(&dev->bus->lock);
+	linked = device_linked_driver(dev);
+	mutex_unlock(&dev->bus->lock);
+	return linked;
 }
 
 static bool iommu_group_visible(struct sysfs_ctx *c)
@@ -1192,8 +1200,9 @@ static void pci_driver_list(struct sysfs_ctx *c, struct sysfs_names *out)
 	struct device *dev;
 
 	mutex_lock(&bus->lock);
-	list_for_each_entry(dev, &c->drv->driver.devices, driver_node)
-		names_add(out, "%s", dev_name(dev));
+	list_for_each_entry(dev, &bus->devices, bus_node)
+		if (device_linked_driver(dev) == &c->drv->driver)
+			names_add(out, "%s", dev_name(dev));
 	mutex_unlock(&bus->lock);
 }
 
@@ -1205,7 +1214,7 @@ static int pci_driver_lookup(struct sysfs_ctx *c, const char *name, struct sysfs
 	if (!pdev)
 		return -ENOENT;
 	mutex_lock(&c->w->pci_bus.lock);
-	bound = pdev->dev.driver == &c->drv->driver;
+	bound = device_linked_driver(&pdev->dev) == &c->drv->driver;
 	mutex_unlock(&c->w->pci_bus.lock);
 	if (!bound) {
 		put_device(&pdev->dev);

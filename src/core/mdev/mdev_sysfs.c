@@ -351,7 +351,7 @@ static bool mdev_driver_visible(struct sysfs_ctx *c)
 	bool bound;
 
 	mutex_lock(&bus->lock);
-	bound = c->dev->driver != NULL;
+	bound = device_linked_driver(c->dev) != NULL;
 	mutex_unlock(&bus->lock);
 	return bound;
 }
@@ -361,9 +361,12 @@ static int target_mdev_driver(struct sysfs_ctx *c, char *buf, size_t size)
 	struct bus *bus = c->dev->bus;
 	int ret = -ENOENT;
 
+	struct device_driver *drv;
+
 	mutex_lock(&bus->lock);
-	if (c->dev->driver)
-		ret = snprintf(buf, size, "/sys/bus/mdev/drivers/%s", c->dev->driver->name);
+	drv = device_linked_driver(c->dev);
+	if (drv)
+		ret = snprintf(buf, size, "/sys/bus/mdev/drivers/%s", drv->name);
 	mutex_unlock(&bus->lock);
 	return ret;
 }
@@ -532,12 +535,14 @@ static int bus_mdev_drivers_lookup(struct sysfs_ctx *c, const char *name, struct
  * A driver directory is named, not referenced: the vendor may unregister its
  * driver meanwhile, so each store looks the driver up again by name.
  */
-static bool dev_bound_to(struct device *dev, const char *drv_name)
+static bool dev_bound_to(struct device *dev, const char *drv_name, bool linked)
 {
+	struct device_driver *drv;
 	bool bound;
 
 	mutex_lock(&dev->bus->lock);
-	bound = dev->driver && !strcmp(dev->driver->name, drv_name);
+	drv = linked ? device_linked_driver(dev) : dev->driver;
+	bound = drv && !strcmp(drv->name, drv_name);
 	mutex_unlock(&dev->bus->lock);
 	return bound;
 }
@@ -560,7 +565,7 @@ static ssize_t store_mdev_unbind(struct sysfs_ctx *c, const char *buf, size_t co
 	dev = bus_find_device_by_name(&c->w->mdev.bus, name);
 	if (!dev)
 		return -ENODEV;
-	if (dev_bound_to(dev, c->name)) {
+	if (dev_bound_to(dev, c->name, false)) {
 		device_release_driver(dev);
 		ret = (ssize_t)count;
 	}
@@ -582,7 +587,7 @@ static void mdev_driver_list(struct sysfs_ctx *c, struct sysfs_names *out)
 
 	mutex_lock(&bus->lock);
 	list_for_each_entry(dev, &bus->devices, bus_node)
-		if (dev->driver && !strcmp(dev->driver->name, c->name))
+		if (device_linked_driver(dev) && !strcmp(dev->driver->name, c->name))
 			names_add(out, "%s", dev_name(dev));
 	mutex_unlock(&bus->lock);
 }
@@ -593,7 +598,7 @@ static int mdev_driver_lookup(struct sysfs_ctx *c, const char *name, struct sysf
 
 	if (!mdev)
 		return -ENOENT;
-	if (!dev_bound_to(&mdev->dev, c->name)) {
+	if (!dev_bound_to(&mdev->dev, c->name, true)) { /* the driver's link */
 		put_device(&mdev->dev);
 		return -ENOENT;
 	}
