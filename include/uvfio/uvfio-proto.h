@@ -117,8 +117,15 @@ struct uvfio_ioctl_rep {
 struct uvfio_rw_req {
 	int64_t offset; /* file offset; -1: the file's own position (read/write) */
 	uint32_t len; /* <= UVFIO_MSG_MAX */
-	uint32_t pad;
+	uint32_t flags; /* UVFIO_RW_* */
 };
+
+/*
+ * A load or store on a trapped page of a device mapping, not a read(2): the
+ * daemon first asks the mapping's fault handler, and -EFAULT means SIGBUS
+ * (VM_FAULT_SIGBUS: memory decoding off, a device in low power).
+ */
+#define UVFIO_RW_MMAP 0x1u
 
 struct uvfio_lseek_req {
 	int64_t offset;

@@ -72,12 +72,20 @@ static void tree_print_vfio_group(struct vfio_group *group, FILE *out)
 	mutex_lock(&group->device_lock);
 	list_for_each_entry(vdev, &group->device_list, group_next) {
 		unsigned int open = 0;
+		bool suspended;
 
 		if (mutex_trylock(&vdev->dev_set->lock)) {
 			open = vdev->open_count;
 			mutex_unlock(&vdev->dev_set->lock);
 		}
-		fprintf(out, "  %s%s", dev_name(vdev->dev), open ? " (open)" : "");
+		/* Open and suspended: the user put it in low power (VFIO_DEVICE_FEATURE). */
+		mutex_lock(&vdev->dev->bus->lock);
+		suspended = vdev->dev->power.runtime_suspended;
+		mutex_unlock(&vdev->dev->bus->lock);
+		fprintf(out, "  %s%s", dev_name(vdev->dev),
+			!open	  ? "" :
+			suspended ? " (open, low power)" :
+				    " (open)");
 	}
 	mutex_unlock(&group->device_lock);
 	mutex_unlock(&group->group_lock);

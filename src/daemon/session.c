@@ -298,10 +298,17 @@ static int handle_rw(struct session *s, u16 type, u8 *body, u32 len)
 	if (len < sizeof(req))
 		return send_reply(s->fd, type, -EPROTO, NULL, 0, -1);
 	memcpy(&req, body, sizeof(req));
-	if (req.len > UVFIO_MSG_MAX || req.offset < -1 ||
+	if (req.len > UVFIO_MSG_MAX || req.offset < -1 || (req.flags & ~UVFIO_RW_MMAP) ||
+	    ((req.flags & UVFIO_RW_MMAP) && req.offset < 0) ||
 	    (type == UVFIO_MSG_WRITE && req.len != len - sizeof(req)) ||
 	    (type == UVFIO_MSG_READ && len != sizeof(req)))
 		return send_reply(s->fd, type, -EPROTO, NULL, 0, -1);
+	/* A trapped load or store: the mapping's fault handler decides first. */
+	if (req.flags & UVFIO_RW_MMAP) {
+		ret = vfs_mmap_fault(s->file, (u64)req.offset);
+		if (ret)
+			return send_reply(s->fd, type, (s32)ret, NULL, 0, -1);
+	}
 	if (type == UVFIO_MSG_WRITE) {
 		const u8 *data = body + sizeof(req);
 

@@ -706,9 +706,10 @@ out:
  * read, write, lseek, fstat
  */
 
-ssize_t shim_file_rw(const struct shim_file *f, bool write, void *buf, size_t len, int64_t offset)
+static ssize_t file_rw(const struct shim_file *f, bool write, void *buf, size_t len, int64_t offset,
+		       uint32_t flags)
 {
-	struct uvfio_rw_req req = { .offset = offset, .len = (uint32_t)len };
+	struct uvfio_rw_req req = { .offset = offset, .len = (uint32_t)len, .flags = flags };
 	struct iovec iov[2] = { { &req, sizeof(req) }, { buf, write ? len : 0 } };
 	struct shim_msg m = {
 		.type = write ? UVFIO_MSG_WRITE : UVFIO_MSG_READ,
@@ -730,6 +731,16 @@ ssize_t shim_file_rw(const struct shim_file *f, bool write, void *buf, size_t le
 	if (m.result > (int64_t)len || (!write && m.result >= 0 && m.rep_len != (size_t)m.result))
 		return -EIO;
 	return m.result;
+}
+
+ssize_t shim_file_rw(const struct shim_file *f, bool write, void *buf, size_t len, int64_t offset)
+{
+	return file_rw(f, write, buf, len, offset, 0);
+}
+
+ssize_t shim_file_mmio(const struct shim_file *f, bool write, void *buf, size_t len, int64_t offset)
+{
+	return file_rw(f, write, buf, len, offset, UVFIO_RW_MMAP);
 }
 
 /*

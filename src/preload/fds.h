@@ -72,6 +72,9 @@ int shim_call(const struct shim_file *f, struct shim_msg *m);
  */
 #define UVFIO_RW_CHUNK (UVFIO_MSG_MAX - 16u)
 ssize_t shim_file_rw(const struct shim_file *f, bool write, void *buf, size_t len, int64_t offset);
+/* The same for a trapped load or store of a mapping (UVFIO_RW_MMAP): -EFAULT means SIGBUS. */
+ssize_t shim_file_mmio(const struct shim_file *f, bool write, void *buf, size_t len,
+		       int64_t offset);
 
 /* The caller's memory, read and written without faulting: 0 or -EFAULT. */
 int shim_copy_from_user(void *dst, uint64_t src, size_t len);

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -217,9 +218,22 @@ static bool trap_emulate(siginfo_t *si, ucontext_t *uc)
 
 	if (in.is_write) {
 		x86_mmio_get_src(uc, &in, &val);
-		n = shim_file_rw(&file, true, &val, in.size, (int64_t)offset);
+		n = shim_file_mmio(&file, true, &val, in.size, (int64_t)offset);
 	} else {
-		n = shim_file_rw(&file, false, &val, in.size, (int64_t)offset);
+		n = shim_file_mmio(&file, false, &val, in.size, (int64_t)offset);
+	}
+	if (n == -EFAULT) {
+		/*
+		 * The mapping's fault handler says SIGBUS (vfio_pci_mmap_huge_fault:
+		 * memory decoding off, a device in low power). The kernel's own
+		 * signal, to this thread; a handler that returns re-runs the
+		 * access, which faults again, as it would on Linux.
+		 */
+		siginfo_t bus = { .si_signo = SIGBUS, .si_code = BUS_ADRERR };
+
+		bus.si_addr = si->si_addr;
+		syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGBUS, &bus);
+		return true;
 	}
 	if (n != (ssize_t)in.size) {
 		shim_debug("trapped %s of %u bytes at offset %#llx: %zd",

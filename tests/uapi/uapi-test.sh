@@ -107,6 +107,11 @@ t_fdpass() {
 	"$UVFIO" run -- "$PROGS/vfio-fdpass"
 }
 
+t_lowpower() {
+	# VFIO_DEVICE_FEATURE low power: entry, wake-up, exit (vfio-lowpower.c).
+	"$UVFIO" run -- "$PROGS/vfio-lowpower"
+}
+
 t_kvm_vfio() {
 	# A VM and its kvm-vfio device through the daemon's /dev/kvm (kvm-vfio.c),
 	# and nothing left held afterwards.
@@ -201,6 +206,7 @@ else
 	if have_fuse; then run ls_long t_ls_long; else skip ls_long "no FUSE"; fi
 	if have_fuse; then run vfio_full t_vfio_full; else skip vfio_full "no FUSE"; fi
 	if have_fuse; then run fdpass t_fdpass; else skip fdpass "no FUSE"; fi
+	if have_fuse; then run lowpower t_lowpower; else skip lowpower "no FUSE"; fi
 	if have_fuse; then run kvm_vfio t_kvm_vfio; else skip kvm_vfio "no FUSE"; fi
 	if have_fuse; then
 		run kill_mid_ioctl t_kill_mid_ioctl

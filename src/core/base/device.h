@@ -81,6 +81,12 @@ struct device_driver {
 	struct list_head devices; /* bound devices (device.driver_node); protected by bus->lock */
 };
 
+/* What a device's power/ directory shows (the kernel's struct dev_pm_info). */
+struct dev_pm_info {
+	bool runtime_auto; /* power/control: "auto" once pm_runtime_allow(), else "on" */
+	bool runtime_suspended; /* power/runtime_status: "suspended", else "active" */
+};
+
 /*
  * A device. Two lifetimes, as in the kernel: the kref is the memory (release()
  * frees the containing object), registration (device_add/device_del) is the
@@ -106,6 +112,7 @@ struct device {
 	 * dev->driver is still set. Protected by bus->lock.
 	 */
 	bool driver_linked;
+	struct dev_pm_info power; /* protected by bus->lock */
 	bool registered; /* between device_add and device_del */
 	bool dead; /* device_del started: no new binds */
 };

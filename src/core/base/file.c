@@ -185,3 +185,11 @@ int vfs_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 flags, struct mm
 		return -ENODEV; /* what mmap(2) says for a file without mmap */
 	return f->f_op->mmap(f, offset, len, prot, flags, out);
 }
+
+int vfs_mmap_fault(struct file *f, u64 offset)
+{
+	/* A file without mmap has no mapping to fault in. */
+	if (!f->f_op->mmap)
+		return -EFAULT;
+	return f->f_op->mmap_fault ? f->f_op->mmap_fault(f, offset) : 0;
+}

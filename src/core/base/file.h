@@ -164,6 +164,12 @@ struct file_operations {
 	/* mmap(2) of [offset, offset + len): validates as the kernel does and describes it. */
 	int (*mmap)(struct file *f, u64 offset, u64 len, u32 prot, u32 flags,
 		    struct mmap_desc *out);
+	/*
+	 * A trapped page of a mapping at file offset is touched (the kernel's
+	 * vm_operations_struct.fault): 0 lets the access go on as a read or
+	 * write there, -EFAULT makes it SIGBUS. Optional.
+	 */
+	int (*mmap_fault)(struct file *f, u64 offset);
 };
 
 struct file {
@@ -192,5 +198,6 @@ ssize_t vfs_read(struct file *f, void *buf, size_t count);
 ssize_t vfs_write(struct file *f, const void *buf, size_t count);
 s64 vfs_llseek(struct file *f, s64 offset, int whence);
 int vfs_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 flags, struct mmap_desc *out);
+int vfs_mmap_fault(struct file *f, u64 offset);
 
 #endif /* UVFIO_CORE_BASE_FILE_H */

@@ -322,18 +322,24 @@ static ssize_t show_power_state(struct sysfs_ctx *c, char *buf)
 
 static ssize_t show_runtime_status(struct sysfs_ctx *c, char *buf)
 {
-	bool suspended = false;
-	unsigned int open_count;
+	struct device *dev = &c->pdev->dev;
+	bool suspended;
 
-	if (pci_dev_driver_is(c->pdev, "vfio-pci") &&
-	    vfio_dev_lookup(c->w, &c->pdev->dev, &open_count) >= 0)
-		suspended = open_count == 0; /* vfio-pci idles a closed device */
+	mutex_lock(&dev->bus->lock);
+	suspended = dev->power.runtime_suspended;
+	mutex_unlock(&dev->bus->lock);
 	return snprintf(buf, SYSFS_PAGE, "%s\n", suspended ? "suspended" : "active");
 }
 
 static ssize_t show_power_control(struct sysfs_ctx *c, char *buf)
 {
-	return snprintf(buf, SYSFS_PAGE, "on\n");
+	struct device *dev = &c->pdev->dev;
+	bool autosuspend;
+
+	mutex_lock(&dev->bus->lock);
+	autosuspend = dev->power.runtime_auto;
+	mutex_unlock(&dev->bus->lock);
+	return snprintf(buf, SYSFS_PAGE, "%s\n", autosuspend ? "auto" : "on");
 }
 
 static ssize_t show_driver_override(struct sysfs_ctx *c, char *buf)

@@ -351,6 +351,7 @@ static const struct file_operations vfio_device_fops = {
 	.read = vfio_device_fops_read,
 	.write = vfio_device_fops_write,
 	.mmap = vfio_device_fops_mmap,
+	.mmap_fault = vfio_device_fops_mmap_fault,
 };
 
 struct vfio_device *vfio_device_from_file(struct file *f)

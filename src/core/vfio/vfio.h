@@ -110,6 +110,19 @@ struct vfio_device_ops {
 	/* > 0 match, 0 no match, < 0 error (default: exact dev_name). */
 	int (*match)(struct vfio_device *vdev, const char *buf);
 	void (*dma_unmap)(struct vfio_device *vdev, u64 iova, u64 length);
+	/*
+	 * VFIO_DEVICE_FEATURE for the features the core does not handle: arg is
+	 * the caller's address of the data after the header, argsz its length.
+	 */
+	int (*device_feature)(struct vfio_device *vdev, struct task *t, u32 flags,
+			      unsigned long arg, size_t argsz);
+	/* A trapped page of a mapping is touched: 0, or -EFAULT for SIGBUS. */
+	int (*mmap_fault)(struct vfio_device *vdev, u64 offset);
+	/*
+	 * The device's runtime resume (its driver's dev_pm_ops): every ioctl on
+	 * the device file runs it first, as vfio_device_pm_runtime_get() does.
+	 */
+	void (*pm_runtime_resume)(struct vfio_device *vdev);
 };
 
 /*
@@ -253,6 +266,13 @@ ssize_t vfio_device_fops_read(struct file *f, char *buf, size_t count, s64 *ppos
 ssize_t vfio_device_fops_write(struct file *f, const char *buf, size_t count, s64 *ppos);
 int vfio_device_fops_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 flags,
 			  struct mmap_desc *out);
+int vfio_device_fops_mmap_fault(struct file *f, u64 offset);
+/*
+ * include/linux/vfio.h, vfio_check_feature: 1 to do the operation, 0 for a
+ * successful PROBE, or -EINVAL (an operation the feature lacks, a payload
+ * below minsz, neither GET nor SET without PROBE).
+ */
+int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops, size_t minsz);
 
 /* Backend-to-core notification: an unmapped range (for dma_unmap listeners). */
 void vfio_device_notify_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/vfio.h"
 #include "iommu/iommu.h"
 #include "race.h"
 #include "uvfio/uvfio.h"
@@ -506,7 +507,25 @@ static struct vfio_device *vfio_df_device(struct file *f)
 	return df->device;
 }
 
-/* VFIO_DEVICE_FEATURE: the core's validation; no feature is implemented by uvfio yet. */
+int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops, size_t minsz)
+{
+	if ((flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)) & ~supported_ops)
+		return -EINVAL;
+	if (flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	/* Without PROBE one of GET or SET must be requested. */
+	if (!(flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
+		return -EINVAL;
+	if (argsz < minsz)
+		return -EINVAL;
+	return 1;
+}
+
+/*
+ * VFIO_DEVICE_FEATURE (drivers/vfio/vfio_main.c, vfio_ioctl_device_feature):
+ * the core validates; migration and DMA logging need migration ops no
+ * device here has (-ENOTTY); the rest go to the driver.
+ */
 static long vfio_ioctl_device_feature(struct vfio_device *vdev, struct task *t, unsigned long arg)
 {
 	size_t minsz = offsetofend(struct vfio_device_feature, flags);
@@ -524,8 +543,21 @@ static long vfio_ioctl_device_feature(struct vfio_device *vdev, struct task *t, 
 	if (!(feature.flags & VFIO_DEVICE_FEATURE_PROBE) &&
 	    (feature.flags & VFIO_DEVICE_FEATURE_SET) && (feature.flags & VFIO_DEVICE_FEATURE_GET))
 		return -EINVAL;
-	/* Migration, DMA logging, low power and the VF token are not modelled: -ENOTTY. */
-	return -ENOTTY;
+	switch (feature.flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_MIGRATION:
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
+	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
+		return -ENOTTY;
+	default:
+		if (!vdev->ops->device_feature)
+			return -ENOTTY;
+		return vdev->ops->device_feature(vdev, t, feature.flags,
+						 arg + offsetof(struct vfio_device_feature, data),
+						 feature.argsz - minsz);
+	}
 }
 
 long vfio_device_fops_ioctl(struct file *f, struct task *t, unsigned int cmd, unsigned long arg)
@@ -534,6 +566,8 @@ long vfio_device_fops_ioctl(struct file *f, struct task *t, unsigned int cmd, un
 
 	if (!vdev)
 		return -EINVAL;
+	if (vdev->ops->pm_runtime_resume)
+		vdev->ops->pm_runtime_resume(vdev);
 	switch (cmd) {
 	case VFIO_DEVICE_FEATURE:
 		return vfio_ioctl_device_feature(vdev, t, arg);
@@ -576,4 +610,13 @@ int vfio_device_fops_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 fla
 	if (!vdev->ops->mmap)
 		return -EINVAL;
 	return vdev->ops->mmap(vdev, offset, len, prot, flags, out);
+}
+
+int vfio_device_fops_mmap_fault(struct file *f, u64 offset)
+{
+	struct vfio_device *vdev = vfio_df_device(f);
+
+	if (!vdev)
+		return -EFAULT;
+	return vdev->ops->mmap_fault ? vdev->ops->mmap_fault(vdev, offset) : 0;
 }

@@ -97,6 +97,7 @@ static int vfio_pci_core_open_device(struct vfio_device *core_vdev)
 		vdev->msix_bar = 0xff;
 	}
 	vfio_pci_probe_mmaps(vdev);
+	vfio_pci_pm_opened(vdev);
 	return 0;
 }
 
@@ -131,6 +132,8 @@ static void vfio_pci_core_close_device(struct vfio_device *core_vdev)
 	struct vfio_pci_core_device *vdev = to_vfio_pci(core_vdev);
 	struct pci_dev *pdev = vdev->pdev;
 
+	/* vfio_pci_core_disable: out of low power first (no wake-up), then quiet. */
+	vfio_pci_runtime_pm_exit(vdev);
 	/* Stop DMA first, then interrupts. */
 	pci_clear_master(pdev);
 	vfio_pci_irqs_teardown(vdev);
@@ -146,6 +149,7 @@ static void vfio_pci_core_close_device(struct vfio_device *core_vdev)
 	vdev->pci_saved_state = NULL;
 	pci_disable_device(pdev);
 	vfio_pci_dev_set_try_reset(core_vdev->dev_set);
+	vfio_pci_pm_closed(vdev); /* the usage count of the open goes: idle, suspended */
 }
 
 static int vfio_pci_get_irq_count(struct vfio_pci_core_device *vdev, unsigned int irq_type)
@@ -584,6 +588,8 @@ static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, char *buf, size_t 
 		return 0;
 	if (index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
+	/* pm_runtime_resume_and_get: an access wakes a device in low power. */
+	vfio_pci_core_runtime_resume(&vdev->vdev);
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		return vfio_pci_config_rw(vdev, buf, count, ppos, iswrite);
@@ -714,6 +720,9 @@ static const struct vfio_device_ops vfio_pci_ops = {
 	.write = vfio_pci_core_write,
 	.mmap = vfio_pci_core_mmap,
 	.request = vfio_pci_core_request,
+	.device_feature = vfio_pci_core_ioctl_feature,
+	.mmap_fault = vfio_pci_core_mmap_fault,
+	.pm_runtime_resume = vfio_pci_core_runtime_resume,
 };
 
 /* vfio_pci_probe + vfio_pci_core_register_device. */
@@ -741,6 +750,7 @@ static int vfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 	pdev->dev.driver_data = vdev;
+	vfio_pci_pm_register(vdev);
 	return 0;
 }
 
@@ -749,6 +759,7 @@ static void vfio_pci_remove(struct pci_dev *pdev)
 	struct vfio_pci_core_device *vdev = pdev->dev.driver_data;
 
 	vfio_unregister_group_dev(&vdev->vdev);
+	vfio_pci_pm_unregister(vdev);
 	vfio_put_device(&vdev->vdev);
 }
 

@@ -86,6 +86,10 @@ struct vfio_pci_core_device {
 	struct eventfd_ctx *req_trigger;
 
 	struct rw_semaphore memory_lock;
+
+	/* Low power (vfio_pci_pm.c); protected by memory_lock (write). */
+	bool pm_runtime_engaged;
+	struct eventfd_ctx *pm_wake_eventfd_ctx;
 };
 
 static inline struct vfio_pci_core_device *to_vfio_pci(struct vfio_device *vdev)
@@ -126,5 +130,17 @@ ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char *buf, size_t c
  */
 int vfio_pci_try_reset_function(struct vfio_pci_core_device *vdev);
 int vfio_pci_set_power_state(struct vfio_pci_core_device *vdev, unsigned int state);
+
+/* vfio_pci_pm.c: runtime PM and the low-power features. */
+int vfio_pci_core_ioctl_feature(struct vfio_device *core_vdev, struct task *t, u32 flags,
+				unsigned long arg, size_t argsz);
+int vfio_pci_core_mmap_fault(struct vfio_device *core_vdev, u64 offset);
+void vfio_pci_core_runtime_resume(struct vfio_device *core_vdev);
+/* Ends low power without a wake-up (the last close). */
+void vfio_pci_runtime_pm_exit(struct vfio_pci_core_device *vdev);
+void vfio_pci_pm_opened(struct vfio_pci_core_device *vdev);
+void vfio_pci_pm_closed(struct vfio_pci_core_device *vdev);
+void vfio_pci_pm_register(struct vfio_pci_core_device *vdev);
+void vfio_pci_pm_unregister(struct vfio_pci_core_device *vdev);
 
 #endif /* UVFIO_CORE_VFIO_PCI_PRIV_H */
