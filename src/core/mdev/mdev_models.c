@@ -20,9 +20,7 @@
 
 /* The model table: adding a vendor model is one line here. */
 static const struct mdev_parent_model *const mdev_models[] = {
-#if UVFIO_HAVE_MTTY
 	&mtty_parent_model,
-#endif
 	NULL,
 };
 
