@@ -567,16 +567,14 @@ static bool sessions_unreleased(struct uvfiod *d)
 void sessions_settle(struct uvfiod *d)
 {
 	struct timespec deadline;
-	uint64_t deadline_ns;
 
 	if (!sessions_unreleased(d))
 		return;
 	/* Bounded: a hung-up session may be in a request that blocks in the core. */
 	deadline = timespec_after_ms(SETTLE_MAX_MS);
-	deadline_ns = now_ns() + SETTLE_MAX_MS * 1000000ull;
 	mutex_lock(&d->lock);
-	while (sessions_unreleased(d) && now_ns() < deadline_ns)
-		mutex_cond_timedwait(&d->lock, &d->idle, &deadline);
+	while (sessions_unreleased(d) && mutex_cond_timedwait(&d->lock, &d->idle, &deadline))
+		;
 	mutex_unlock(&d->lock);
 }
 

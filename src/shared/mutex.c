@@ -1,3 +1,4 @@
+#include <errno.h>
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,12 +75,15 @@ void mutex_cond_wait(struct mutex *lock, pthread_cond_t *cond)
 	atomic_store(&lock->held, true);
 }
 
-void mutex_cond_timedwait(struct mutex *lock, pthread_cond_t *cond, const struct timespec *deadline)
+bool mutex_cond_timedwait(struct mutex *lock, pthread_cond_t *cond, const struct timespec *deadline)
 {
+	int ret;
+
 	atomic_store(&lock->held, false);
-	pthread_cond_timedwait(cond, &lock->m, deadline);
+	ret = pthread_cond_timedwait(cond, &lock->m, deadline);
 	atomic_store(&lock->owner, pthread_self());
 	atomic_store(&lock->held, true);
+	return ret != ETIMEDOUT;
 }
 
 void mutex_cond_init(pthread_cond_t *cond)

@@ -31,8 +31,8 @@ bool mutex_is_locked(struct mutex *lock);
 bool mutex_held_by_me(struct mutex *lock);
 /* pthread_cond_wait on a held struct mutex, keeping the owner record true. */
 void mutex_cond_wait(struct mutex *lock, pthread_cond_t *cond);
-/* The same until a CLOCK_MONOTONIC deadline (cond made with mutex_cond_init). */
-void mutex_cond_timedwait(struct mutex *lock, pthread_cond_t *cond,
+/* The same until a CLOCK_MONOTONIC deadline (cond made with mutex_cond_init): false once past. */
+bool mutex_cond_timedwait(struct mutex *lock, pthread_cond_t *cond,
 			  const struct timespec *deadline);
 /* A condition variable whose timed waits use CLOCK_MONOTONIC. */
 void mutex_cond_init(pthread_cond_t *cond);

@@ -320,26 +320,27 @@ static ssize_t show_power_state(struct sysfs_ctx *c, char *buf)
 	return snprintf(buf, SYSFS_PAGE, "%s\n", d0 ? "D0" : "unknown");
 }
 
-static ssize_t show_runtime_status(struct sysfs_ctx *c, char *buf)
+static struct dev_pm_info pm_info(struct device *dev)
 {
-	struct device *dev = &c->pdev->dev;
-	bool suspended;
+	struct dev_pm_info pm;
 
 	mutex_lock(&dev->bus->lock);
-	suspended = dev->power.runtime_suspended;
+	pm = dev->power;
 	mutex_unlock(&dev->bus->lock);
+	return pm;
+}
+
+static ssize_t show_runtime_status(struct sysfs_ctx *c, char *buf)
+{
+	bool suspended = pm_info(&c->pdev->dev).runtime_suspended;
+
 	return snprintf(buf, SYSFS_PAGE, "%s\n", suspended ? "suspended" : "active");
 }
 
 static ssize_t show_power_control(struct sysfs_ctx *c, char *buf)
 {
-	struct device *dev = &c->pdev->dev;
-	bool autosuspend;
-
-	mutex_lock(&dev->bus->lock);
-	autosuspend = dev->power.runtime_auto;
-	mutex_unlock(&dev->bus->lock);
-	return snprintf(buf, SYSFS_PAGE, "%s\n", autosuspend ? "auto" : "on");
+	return snprintf(buf, SYSFS_PAGE, "%s\n",
+			pm_info(&c->pdev->dev).runtime_auto ? "auto" : "on");
 }
 
 static ssize_t show_driver_override(struct sysfs_ctx *c, char *buf)

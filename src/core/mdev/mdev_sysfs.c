@@ -587,7 +587,7 @@ static void mdev_driver_list(struct sysfs_ctx *c, struct sysfs_names *out)
 
 	mutex_lock(&bus->lock);
 	list_for_each_entry(dev, &bus->devices, bus_node)
-		if (device_linked_driver(dev) && !strcmp(dev->driver->name, c->name))
+		if (device_linked_driver(dev) && !strcmp(device_linked_driver(dev)->name, c->name))
 			names_add(out, "%s", dev_name(dev));
 	mutex_unlock(&bus->lock);
 }

@@ -149,7 +149,7 @@ static void vfio_pci_core_close_device(struct vfio_device *core_vdev)
 	vdev->pci_saved_state = NULL;
 	pci_disable_device(pdev);
 	vfio_pci_dev_set_try_reset(core_vdev->dev_set);
-	vfio_pci_pm_closed(vdev); /* the usage count of the open goes: idle, suspended */
+	vfio_pci_pm_idle(vdev); /* the usage count of the open goes */
 }
 
 static int vfio_pci_get_irq_count(struct vfio_pci_core_device *vdev, unsigned int irq_type)
@@ -750,7 +750,7 @@ static int vfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 	pdev->dev.driver_data = vdev;
-	vfio_pci_pm_register(vdev);
+	vfio_pci_pm_idle(vdev);
 	return 0;
 }
 

@@ -32,11 +32,13 @@
 #include "vfio/pci/vfio_pci_priv.h"
 #include "vfio/vfio.h"
 
-static void vfio_pci_pm_set_suspended(struct vfio_pci_core_device *vdev, bool suspended)
+/* What power/ shows: runtime PM allowed (control "auto") and the status. */
+static void vfio_pci_pm_set(struct vfio_pci_core_device *vdev, bool runtime_auto, bool suspended)
 {
 	struct device *dev = &vdev->pdev->dev;
 
 	mutex_lock(&dev->bus->lock);
+	dev->power.runtime_auto = runtime_auto;
 	dev->power.runtime_suspended = suspended;
 	mutex_unlock(&dev->bus->lock);
 }
@@ -51,7 +53,7 @@ static void __vfio_pci_runtime_pm_exit(struct vfio_pci_core_device *vdev)
 		eventfd_ctx_put(vdev->pm_wake_eventfd_ctx);
 		vdev->pm_wake_eventfd_ctx = NULL;
 	}
-	vfio_pci_pm_set_suspended(vdev, false);
+	vfio_pci_pm_set(vdev, true, false);
 }
 
 void vfio_pci_runtime_pm_exit(struct vfio_pci_core_device *vdev)
@@ -64,7 +66,14 @@ void vfio_pci_runtime_pm_exit(struct vfio_pci_core_device *vdev)
 void vfio_pci_core_runtime_resume(struct vfio_device *core_vdev)
 {
 	struct vfio_pci_core_device *vdev = to_vfio_pci(core_vdev);
+	bool wake;
 
+	/* Every ioctl and region access comes here: the common case reads only. */
+	down_read(&vdev->memory_lock);
+	wake = vdev->pm_wake_eventfd_ctx;
+	up_read(&vdev->memory_lock);
+	if (!wake)
+		return;
 	/* Engaged means suspended (nothing holds a usage count): it resumes here. */
 	down_write(&vdev->memory_lock);
 	if (vdev->pm_wake_eventfd_ctx) {
@@ -85,7 +94,7 @@ static int vfio_pci_runtime_pm_entry(struct vfio_pci_core_device *vdev, struct e
 	vdev->pm_runtime_engaged = true;
 	vdev->pm_wake_eventfd_ctx = efdctx;
 	/* The usage count is 0 once the ioctl returns: the device suspends. */
-	vfio_pci_pm_set_suspended(vdev, true);
+	vfio_pci_pm_set(vdev, true, true);
 	up_write(&vdev->memory_lock);
 	return 0;
 }
@@ -167,32 +176,17 @@ int vfio_pci_core_mmap_fault(struct vfio_device *core_vdev, u64 offset)
 
 void vfio_pci_pm_opened(struct vfio_pci_core_device *vdev)
 {
-	vfio_pci_pm_set_suspended(vdev, false);
+	vfio_pci_pm_set(vdev, true, false);
 }
 
-void vfio_pci_pm_closed(struct vfio_pci_core_device *vdev)
+void vfio_pci_pm_idle(struct vfio_pci_core_device *vdev)
 {
-	vfio_pci_pm_set_suspended(vdev, true);
-}
-
-void vfio_pci_pm_register(struct vfio_pci_core_device *vdev)
-{
-	struct device *dev = &vdev->pdev->dev;
-
-	/* pm_runtime_allow() at registration; the idle device suspends. */
-	mutex_lock(&dev->bus->lock);
-	dev->power.runtime_auto = true;
-	dev->power.runtime_suspended = true;
-	mutex_unlock(&dev->bus->lock);
+	/* pm_runtime_allow() at registration, or the open's usage count gone. */
+	vfio_pci_pm_set(vdev, true, true);
 }
 
 void vfio_pci_pm_unregister(struct vfio_pci_core_device *vdev)
 {
-	struct device *dev = &vdev->pdev->dev;
-
 	/* pm_runtime_forbid() at unregistration: "on" and active again. */
-	mutex_lock(&dev->bus->lock);
-	dev->power.runtime_auto = false;
-	dev->power.runtime_suspended = false;
-	mutex_unlock(&dev->bus->lock);
+	vfio_pci_pm_set(vdev, false, false);
 }

@@ -138,9 +138,9 @@ int vfio_pci_core_mmap_fault(struct vfio_device *core_vdev, u64 offset);
 void vfio_pci_core_runtime_resume(struct vfio_device *core_vdev);
 /* Ends low power without a wake-up (the last close). */
 void vfio_pci_runtime_pm_exit(struct vfio_pci_core_device *vdev);
+/* power/: active while open; suspended when idle (registered, or closed); "on" unregistered. */
 void vfio_pci_pm_opened(struct vfio_pci_core_device *vdev);
-void vfio_pci_pm_closed(struct vfio_pci_core_device *vdev);
-void vfio_pci_pm_register(struct vfio_pci_core_device *vdev);
+void vfio_pci_pm_idle(struct vfio_pci_core_device *vdev);
 void vfio_pci_pm_unregister(struct vfio_pci_core_device *vdev);
 
 #endif /* UVFIO_CORE_VFIO_PCI_PRIV_H */
