@@ -22,7 +22,8 @@ static void tree_print_bus(struct uvfio_world *w, struct pci_bus *bus, FILE *out
 
 	list_for_each_entry(pdev, &bus->devices, bus_list) {
 		bool last = pdev->bus_list.next == &bus->devices;
-		struct iommu_group *group = pdev->dev.iommu_group;
+		/* A reference: hot removal takes the function out of its group meanwhile. */
+		struct iommu_group *group = iommu_group_get(&pdev->dev);
 		const char *drv;
 		char child[128];
 
@@ -33,6 +34,7 @@ static void tree_print_bus(struct uvfio_world *w, struct pci_bus *bus, FILE *out
 			pdev->class, pdev->model ? pdev->model->name : "?",
 			group ? iommu_group_id(group) : -1, drv);
 		mutex_unlock(&w->pci_bus.lock);
+		iommu_group_put(group);
 		if (pdev->subordinate) {
 			snprintf(child, sizeof(child), "%s%s", prefix, last ? "    " : "│   ");
 			fprintf(out, "%s└── bus %02x\n", child, pdev->subordinate->number);
@@ -62,7 +64,7 @@ static void tree_print_vfio_group(struct vfio_group *group, FILE *out)
 		mutex_unlock(&group->group_lock);
 		return; /* orphaned: its last device is gone */
 	}
-	fprintf(out, "  /dev/vfio/%d", iommu_group_id(group->iommu_group));
+	fprintf(out, "  /dev/vfio/%d", group->id);
 	mutex_lock(&group->kvm_ref_lock);
 	kvm = group->kvm;
 	mutex_unlock(&group->kvm_ref_lock);

@@ -22,7 +22,6 @@
 #include "compat/pidfd.h"
 #include "vfio/vfio.h"
 #include "world.h"
-#include "iommu/iommu.h"
 #include "uvfiod.h"
 
 static int pidfd_open(pid_t pid)
@@ -592,10 +591,7 @@ void sessions_describe(struct uvfiod *d, FILE *out)
 				dev_name(vdev->dev), vdev->name);
 		else if (vfio_file_is_group(f))
 			fprintf(out, "  pid %-7d group /dev/vfio/%d\n", (int)s->opener,
-				((struct vfio_group *)f->private_data)->iommu_group ?
-					iommu_group_id(((struct vfio_group *)f->private_data)
-							       ->iommu_group) :
-					-1);
+				vfio_file_group_id(f));
 		else
 			fprintf(out, "  pid %-7d container /dev/vfio/vfio\n", (int)s->opener);
 	}

@@ -202,6 +202,26 @@ t_unplug_plug() {
 	'
 }
 
+# `uvfio tree` while the function of a group a program holds is removed: the
+# daemon names the (then orphaned) group by its own fixed id and never reads
+# the IOMMU group the removal clears and frees (under TSan and ASan, the
+# daemon dies on a race or a use-after-free, and the tree fails).
+t_tree_during_removal() {
+	timeout 120 "$UVFIO" run -- bash -c "$HELPERS"'
+		for _ in $(seq 12); do
+			bind_vfio $edu
+			exec 4<>/dev/vfio/1
+			( for _ in $(seq 4); do "$UVFIO" tree > $OUT/tree.txt || exit 1; done ) &
+			echo 1 > /sys/bus/pci/devices/$edu/remove
+			wait $!
+			"$UVFIO" tree > $OUT/tree.txt
+			grep -Eq "^  pid $$ +group /dev/vfio/1$" $OUT/tree.txt
+			exec 4>&-
+			echo 1 > /sys/bus/pci/rescan
+		done
+	'
+}
+
 # The waiting writer goes away: a signal to bash blocked in its write (a FUSE
 # INTERRUPT), then a control client that disconnects. The kernel's warning is
 # logged once for each, the removal goes on, and completes when the program lets go.
@@ -244,7 +264,7 @@ t_writer_goes_away() {
 
 if [ ! -f "$UVFIO_PRELOAD" ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
 	for t in unbind_ask_take unbind_close_order integrity_bind_ebusy blocked_holder_killed \
-		remove_rescan unplug_plug writer_goes_away; do
+		remove_rescan unplug_plug tree_during_removal writer_goes_away; do
 		ok "$t" "no shim or no FUSE"
 	done
 else
@@ -254,6 +274,7 @@ else
 	run blocked_holder_killed t_blocked_holder_killed
 	run remove_rescan t_remove_rescan
 	run unplug_plug t_unplug_plug
+	run tree_during_removal t_tree_during_removal
 	run writer_goes_away t_writer_goes_away
 fi
 tap_done

@@ -464,3 +464,51 @@ TEST(hotplug, unplug_group_mate_of_owned_group)
 	uvfio_proc_free(p);
 	world_free(w);
 }
+
+/*
+ * `uvfio tree` while functions leave and come back: it takes a reference on
+ * each function's IOMMU group (iommu_group_get) and names a VFIO group by its
+ * fixed id, so a removal that clears and frees both at that moment is neither
+ * a use-after-free (ASan) nor a data race (TSan). The bridge takes the NICs'
+ * group with it, edu its VFIO group.
+ */
+struct tree_reader {
+	struct uvfio_world *w;
+	atomic_bool stop;
+	unsigned int rounds;
+};
+
+static void *tree_main(void *arg)
+{
+	struct tree_reader *r = arg;
+	FILE *out = fopen("/dev/null", "w");
+
+	ASSERT_TRUE(out);
+	while (!atomic_load(&r->stop)) {
+		uvfio_world_print_tree(r->w, out);
+		r->rounds++;
+	}
+	fclose(out);
+	return NULL;
+}
+
+TEST(hotplug, tree_races_removal)
+{
+	struct uvfio_world *w = world_new();
+	struct tree_reader r = { .w = w };
+	struct bg b;
+
+	bind_vfio(w, EDU_BDF);
+	bg_start(&b, tree_main, &r);
+	for (int i = 0; i < 40; i++) {
+		ASSERT_EQ(sysfs_puts(w, DEV(EDU_BDF, "remove"), "1"), 1);
+		ASSERT_EQ(sysfs_puts(w, DEV(BRIDGE_BDF, "remove"), "1"), 1);
+		ASSERT_EQ(sysfs_puts(w, "/sys/bus/pci/rescan", "1"), 1);
+		bind_vfio(w, EDU_BDF);
+	}
+	atomic_store(&r.stop, true);
+	bg_join(&b);
+	ASSERT_GT(r.rounds, 0);
+	ASSERT_EQ(iommu_group_of(w, EDU_BDF), EDU_GROUP);
+	world_free(w);
+}

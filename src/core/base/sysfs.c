@@ -179,8 +179,7 @@ static bool vfio_group_lookup(struct uvfio_world *w, int id, unsigned int *minor
 
 	mutex_lock(&vfio->group_lock);
 	list_for_each_entry(group, &vfio->group_list, vfio_next) {
-		/* Groups on the list are not orphaned: iommu_group is set. */
-		if (iommu_group_id(group->iommu_group) == id) {
+		if (group->id == id) {
 			*minor = (unsigned int)group->minor;
 			found = true;
 			break;
@@ -197,7 +196,7 @@ static void vfio_groups_list(struct uvfio_world *w, struct sysfs_names *out)
 
 	mutex_lock(&vfio->group_lock);
 	list_for_each_entry(group, &vfio->group_list, vfio_next)
-		names_add(out, "%d", iommu_group_id(group->iommu_group));
+		names_add(out, "%d", group->id);
 	mutex_unlock(&vfio->group_lock);
 }
 

@@ -64,7 +64,7 @@ static int mdev_group_id(struct uvfio_world *w, struct device *dev)
 		mutex_lock(&group->device_lock);
 		list_for_each_entry(vdev, &group->device_list, group_next)
 			if (vdev->dev == dev)
-				id = iommu_group_id(group->iommu_group);
+				id = group->id;
 		mutex_unlock(&group->device_lock);
 		if (id >= 0)
 			break;

@@ -75,6 +75,7 @@ static struct vfio_group *vfio_create_group(struct vfio *vfio, struct iommu_grou
 	}
 	group->vfio = vfio;
 	group->minor = minor;
+	group->id = iommu_group_id(iommu_group);
 	kref_init(&group->kref); /* the registration's; dropped when drivers reaches 0 */
 	refcount_set(&group->drivers, 1);
 	group->type = type;
@@ -559,6 +560,17 @@ bool vfio_file_is_group(struct file *f)
 	return f->f_op == &vfio_group_fops;
 }
 
+/*
+ * The N of the /dev/vfio/N a group file was opened as, or -1 for any other
+ * file. The id is fixed for the group's life (an orphaned group keeps it, as
+ * the kernel's vfio_group keeps its device's name), so no lock is needed;
+ * group->iommu_group is not: hot removal clears and puts it under group_lock.
+ */
+int vfio_file_group_id(struct file *f)
+{
+	return vfio_file_is_group(f) ? ((struct vfio_group *)f->private_data)->id : -1;
+}
+
 /* A file KVM may be told about: a group file or a device file (vfio_file_is_valid). */
 bool vfio_file_is_valid(struct file *f)
 {
@@ -618,16 +630,16 @@ bool vfio_file_has_dev(struct file *f, struct vfio_device *vdev)
 	return vfio_file_is_group(f) && f->private_data == vdev->group;
 }
 
-int vfio_group_open(struct vfio *vfio, int minor, struct file **out)
+int vfio_group_open(struct vfio *vfio, int id, struct file **out)
 {
 	struct vfio_group *group = NULL, *it;
 	struct file *f;
 	int ret;
 
-	/* The node /dev/vfio/N is named after the iommu group. */
+	/* The node /dev/vfio/N is named after the iommu group; orphans are off the list. */
 	mutex_lock(&vfio->group_lock);
 	list_for_each_entry(it, &vfio->group_list, vfio_next) {
-		if (it->iommu_group && iommu_group_id(it->iommu_group) == minor) {
+		if (it->id == id) {
 			group = it;
 			kref_get(&group->kref);
 			break;

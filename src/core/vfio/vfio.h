@@ -156,7 +156,8 @@ struct vfio_group {
 	struct vfio *vfio;
 	struct kref kref; /* memory: the registration (drivers > 0) and each open file */
 	refcount_t drivers; /* registered vfio_devices using this group */
-	int minor; /* N of /dev/vfio/N (= the iommu group id) */
+	int minor; /* the character device's minor (an ida of its own) */
+	int id; /* N of /dev/vfio/N: the iommu group's id, kept once orphaned */
 	enum vfio_group_type type;
 	struct mutex group_lock; /* everything below but device_list and kvm */
 	struct iommu_group *iommu_group; /* NULL once orphaned */
@@ -224,6 +225,7 @@ int vfio_set_irqs_validate_and_prepare(struct vfio_irq_set *hdr, int num_irqs, i
 
 /* Files. */
 bool vfio_file_is_group(struct file *f);
+int vfio_file_group_id(struct file *f);
 /* The file interface VFIO gives KVM (kvm/vfio.c; digest §8.3). */
 bool vfio_file_is_valid(struct file *f);
 bool vfio_file_enforced_coherent(struct file *f);
@@ -237,7 +239,7 @@ int vfio_dma_rw(struct vfio_device *vdev, u64 iova, void *buf, size_t len, bool 
 
 /* Open a /dev/vfio node of the world: "vfio" or a group minor. */
 int vfio_container_open(struct vfio *vfio, struct file **out);
-int vfio_group_open(struct vfio *vfio, int minor, struct file **out);
+int vfio_group_open(struct vfio *vfio, int id, struct file **out);
 
 int vfio_register_iommu_driver(struct vfio *vfio, const struct vfio_iommu_driver_ops *ops);
 void vfio_unregister_iommu_driver(struct vfio *vfio, const struct vfio_iommu_driver_ops *ops);

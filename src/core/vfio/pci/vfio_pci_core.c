@@ -418,13 +418,15 @@ static int vfio_pci_ioctl_get_pci_hot_reset_info(struct vfio_pci_core_device *vd
 	vfio_pci_affected(vdev->pdev, affected, count);
 	mutex_lock(&vdev->vdev.dev_set->lock);
 	for (size_t i = 0; i < count; i++) {
-		struct iommu_group *group = affected[i]->dev.iommu_group;
+		/* vfio_pci_fill_devs(): another function of the slot may be leaving its group. */
+		struct iommu_group *group = iommu_group_get(&affected[i]->dev);
 
 		if (!group) {
 			ret = -EPERM; /* cannot reset non-isolated devices */
 			break;
 		}
 		devices[i].group_id = (u32)iommu_group_id(group);
+		iommu_group_put(group);
 		devices[i].segment = (u16)affected[i]->bus->domain;
 		devices[i].bus = (u8)affected[i]->bus->number;
 		devices[i].devfn = (u8)affected[i]->devfn;
