@@ -161,10 +161,14 @@ try:
             open_file(d).close()
         return (time.monotonic() - t) / k
 
-    base = min(per_open(), per_open())
+    # The best of three each, and a margin of the base itself: a loaded machine
+    # (a parallel build, the sanitizers' per-thread cost with 4,000 session
+    # threads) can double an open, while a walk of the open files would add
+    # milliseconds.
+    base = min(per_open(), per_open(), per_open())
     held = [open_file(d) for _ in range(4000)]
-    loaded = min(per_open(), per_open())
-    tap(loaded - base < 0.001, "an open costs the same with 4,000 files open",
+    loaded = min(per_open(), per_open(), per_open())
+    tap(loaded - base < max(0.001, base), "an open costs the same with 4,000 files open",
         f"{base * 1e6:.0f} us with none, {loaded * 1e6:.0f} us with 4,000")
     for f in held:
         f.close()
