@@ -3,8 +3,8 @@
  * The wire protocol between libuvfio-preload.so (the shim, in a program's
  * process) and uvfiod (the daemon). Version 2.
  *
- * One connection per open file: every open() of /dev/vfio/vfio or
- * /dev/vfio/N is a new UNIX stream connection to $UVFIO_SOCKET whose first
+ * One connection per open file: every open() of /dev/vfio/vfio,
+ * /dev/vfio/N, /dev/kmsg (and /dev/kvm with --kvm) is a new UNIX stream connection to $UVFIO_SOCKET whose first
  * message is OPEN; a device fd (GET_DEVICE_FD) is one end of a socketpair the
  * daemon creates and passes back with SCM_RIGHTS. The connection IS the open
  * file: dup, fork, SCM_RIGHTS and close share or drop it as they do any
@@ -46,6 +46,7 @@
 #ifndef UVFIO_PROTO_H
 #define UVFIO_PROTO_H
 
+#include <linux/ioctl.h>
 #include <stdint.h>
 
 #define UVFIO_PROTO_MAGIC 0x49465655u /* "UVFI" little-endian */
@@ -72,6 +73,13 @@ enum uvfio_msg_type {
 	UVFIO_MSG_FSTAT = 6,
 	/* struct uvfio_mmap_req. Reply: struct uvfio_mmap_rep + (1 fd: the memfd). */
 	UVFIO_MSG_MMAP = 7,
+	/*
+	 * No body, no reply: sent while a call on the connection is in flight,
+	 * when the caller took a signal. A call sleeping in the daemon (a
+	 * /dev/kmsg read) ends with -EINTR, as an interruptible sleep does;
+	 * any other finishes as it would have. Read as the next frame.
+	 */
+	UVFIO_MSG_INTERRUPT = 8,
 };
 
 struct uvfio_msg_hdr {
@@ -164,5 +172,19 @@ struct uvfio_mmap_rep {
 	uint32_t pad;
 	/* uint8_t trapped[]: bit i set = page i is trapped */
 };
+
+/*
+ * syslog(2) (klogctl) on the world's log: the shim opens a /dev/kmsg
+ * connection and sends this ioctl on it, its struct inline; the daemon
+ * answers as do_syslog() does (result: a count or -errno) and writes what it
+ * reads to the caller's buf. Not a Linux ioctl: on the host's /dev/kmsg it
+ * would be ENOTTY.
+ */
+struct uvfio_syslog_args {
+	int32_t type; /* SYSLOG_ACTION_* */
+	int32_t len;
+	uint64_t buf; /* the caller's address */
+};
+#define UVFIO_KMSG_SYSLOG _IOW('U', 0x80, struct uvfio_syslog_args)
 
 #endif /* UVFIO_PROTO_H */

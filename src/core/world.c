@@ -204,6 +204,7 @@ static int world_announce_bus(struct uvfio_world *w, struct pci_bus *bus)
 	int ret;
 
 	list_for_each_entry(pdev, &bus->devices, bus_list) {
+		pci_log_found(pdev);
 		ret = iommu_probe_device(&w->iommu, &pdev->dev);
 		if (ret)
 			return ret;
@@ -301,6 +302,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	err[0] = '\0';
 	snprintf(w->name, sizeof(w->name), "%s", m->name);
 	world_races_init(w);
+	printk_log_init(&w->log); /* first: everything below may print */
 	w->loop = loop_new("uvfio-world");
 	mutex_init(&w->rescan_remove_lock, "pci_rescan_remove_lock");
 	mutex_init(&w->topology_lock, "world->topology_lock");
@@ -426,6 +428,7 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	class_registry_destroy(&w->classes);
 	bus_destroy(&w->pci_bus);
 	mutex_destroy(&w->topology_lock);
+	printk_log_destroy(&w->log);
 	race_registry_destroy(&w->races);
 	free(w);
 }

@@ -11,6 +11,7 @@
 #include "iommu/iommu.h"
 #include "mdev/mdev.h"
 #include "pci/pci.h"
+#include "printk/printk.h"
 #include "shared/loop.h"
 #include "shared/race.h"
 #include "vfio/vfio.h"
@@ -32,6 +33,7 @@ struct uvfio_world {
 	struct vfio vfio;
 	struct class_registry classes; /* virtual class devices (base/class.c) */
 	struct mdev_core mdev; /* the mdev bus, instances and parents (mdev/) */
+	struct printk_log log; /* the kernel log: /dev/kmsg, syslog(2) (printk/) */
 	/* Host drivers and vfio-pci, registered at creation. */
 	struct pci_driver *drivers[8];
 	unsigned int ndrivers;

@@ -57,21 +57,6 @@ static int control_client_gone(void *arg)
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-static void read_comm(pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)size, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 #define MAX_HOLDERS 32
 
 struct holder {
@@ -138,7 +123,7 @@ static int find_holders(struct uvfiod *d, const char *bdf, struct holder *out, i
 			closedir(fds);
 		if (holds) {
 			out[n].pid = pid;
-			read_comm(pid, out[n].comm, sizeof(out[n].comm));
+			remote_read_comm(pid, out[n].comm, sizeof(out[n].comm));
 			n++;
 		}
 	}
@@ -146,7 +131,7 @@ static int find_holders(struct uvfiod *d, const char *bdf, struct holder *out, i
 		closedir(proc);
 	for (int i = 0; i < nends && !n; i++) {
 		out[n].pid = ends[i].opener;
-		read_comm(ends[i].opener, out[n].comm, sizeof(out[n].comm));
+		remote_read_comm(ends[i].opener, out[n].comm, sizeof(out[n].comm));
 		n++;
 	}
 	return n;
@@ -435,7 +420,7 @@ static void *control_accept(void *arg)
 		c = xzalloc(sizeof(*c));
 		c->d = d;
 		c->fd = fd;
-		read_comm(cred.pid, c->comm, sizeof(c->comm));
+		remote_read_comm(cred.pid, c->comm, sizeof(c->comm));
 		c->who = (struct uvfio_writer){
 			.pid = cred.pid,
 			.comm = c->comm,

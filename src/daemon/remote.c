@@ -436,3 +436,19 @@ void remote_call_destroy(struct remote_call *call)
 		close(call->out_fd);
 	mmput(call->task.mm);
 }
+
+/* The process's name (/proc/PID/comm, the kernel's current->comm), or "". */
+void remote_read_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/devfs.h"
+#include "uvfio/uvfio.h"
 #include "uvfiod.h"
 #include "world.h"
 
@@ -35,7 +36,9 @@ static void bootstrap_serve(struct uvfiod *d, int fd)
 	socklen_t clen = sizeof(cred);
 	struct uvfio_msg_hdr hdr;
 	struct uvfio_open_req req;
-	char path[UVFIO_PATH_MAX + 1];
+	char path[UVFIO_PATH_MAX + 1], comm[16];
+	const struct uvfio_writer *prev;
+	struct uvfio_writer who;
 	struct file *file;
 	int client_fd, ret;
 	size_t got = 0;
@@ -76,7 +79,12 @@ static void bootstrap_serve(struct uvfiod *d, int fd)
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
 	/* A group closed just before this open must be free again, as on Linux. */
 	sessions_settle(d);
+	/* The opener is the open's `current` (its name: /dev/kmsg's ratelimit message). */
+	remote_read_comm(cred.pid, comm, sizeof(comm));
+	who = (struct uvfio_writer){ .pid = cred.pid, .comm = comm };
+	prev = set_current_writer(&who);
 	ret = devfs_open(d->world, path, (int)req.flags, &file);
+	set_current_writer(prev);
 	world_trace(d->world, "{\"op\":\"open\",\"pid\":%d,\"path\":\"%s\",\"result\":%d}",
 		    (int)cred.pid, path, ret);
 	if (ret) {

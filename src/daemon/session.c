@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/devfs.h"
+#include "uvfio/uvfio.h"
 #include "compat/pidfd.h"
 #include "vfio/vfio.h"
 #include "world.h"
@@ -403,9 +404,44 @@ static int session_caller(struct session *s, struct frame_sender *fs)
 	return fs->pidfd < 0 ? -ESRCH : 0;
 }
 
-/* Runs one request; a negative return ends the session. */
+/*
+ * The caller was interrupted: a signal (UVFIO_MSG_INTERRUPT is waiting to be
+ * read), its end is closed everywhere, or the daemon stops.
+ */
+static int session_interrupted(void *arg)
+{
+	struct session *s = arg;
+	struct pollfd p = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR));
+}
+
+static int session_dispatch(struct session *s, const struct uvfio_msg_hdr *hdr, u8 *body,
+			    struct frame_sender *fs, int passed);
+
+/*
+ * Runs one request; a negative return ends the session. The sender is the
+ * call's `current`: a call that blocks (a /dev/kmsg read, syslog READ) ends
+ * with EINTR once it is gone, as a kill ends a blocking read on Linux.
+ */
 static int session_handle(struct session *s, const struct uvfio_msg_hdr *hdr, u8 *body,
 			  struct frame_sender *fs, int passed)
+{
+	struct uvfio_writer who = {
+		.pid = fs->cred.pid,
+		.comm = "",
+		.interrupted = session_interrupted,
+		.arg = s,
+	};
+	const struct uvfio_writer *prev = set_current_writer(&who);
+	int ret = session_dispatch(s, hdr, body, fs, passed);
+
+	set_current_writer(prev);
+	return ret;
+}
+
+static int session_dispatch(struct session *s, const struct uvfio_msg_hdr *hdr, u8 *body,
+			    struct frame_sender *fs, int passed)
 {
 	struct uvfio_ioctl_req req = { 0 };
 	struct remote_call call;
@@ -437,6 +473,8 @@ static int session_handle(struct session *s, const struct uvfio_msg_hdr *hdr, u8
 		return handle_fstat(s);
 	case UVFIO_MSG_MMAP:
 		return handle_mmap(s, body, hdr->len);
+	case UVFIO_MSG_INTERRUPT:
+		return 0; /* the call it was for has been answered */
 	default:
 		/* OPEN belongs to the bootstrap socket; anything else is unknown. */
 		return send_reply(s->fd, hdr->type, -EPROTO, NULL, 0, -1);

@@ -11,8 +11,9 @@
  *   sysfs_write            {"path","value","len","off","result"}
  *   request, released      the ask/take of a VFIO device unregistration
  *   unplug, plug           the control verbs
- *   kmsg                   the kernel's messages {"level","dev","msg"}; these
- *                          also go to the daemon's log (stderr) as dmesg shows them
+ *   kmsg                   the kernel's messages {"level","dev","msg"}, as
+ *                          dmesg shows them; warnings and worse also go to
+ *                          the daemon's log (stderr), as a quiet console's
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,10 @@ void trace_add_listener(struct uvfiod *d, int fd)
 	mutex_unlock(&d->trace_lock);
 }
 
-/* A kmsg event's "msg", unescaped, to the log: "uvfiod: vfio-pci 0000:00:03.0: ...". */
+/*
+ * A kmsg event's "msg", unescaped, to the log: "uvfiod: vfio-pci 0000:00:03.0: ...",
+ * for levels up to warn (a console at loglevel 5); the rest is in dmesg.
+ */
 static void trace_log_kmsg(const char *line)
 {
 	static const char key[] = "\"msg\":\"";
@@ -41,7 +45,8 @@ static void trace_log_kmsg(const char *line)
 	char msg[1024];
 	size_t o = 0;
 
-	if (!p)
+	if (!p || strstr(line, "\"level\":\"notice\"") || strstr(line, "\"level\":\"info\"") ||
+	    strstr(line, "\"level\":\"debug\""))
 		return;
 	for (p += sizeof(key) - 1; *p && *p != '"' && o < sizeof(msg) - 1; p++) {
 		if (*p == '\\' && p[1]) {

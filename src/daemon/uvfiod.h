@@ -116,6 +116,7 @@ int remote_call_init(struct remote_call *call, struct uvfiod *d, int pidfd, pid_
 		     u64 probe_addr);
 void remote_call_destroy(struct remote_call *call);
 void remote_mms_destroy(struct uvfiod *d);
+void remote_read_comm(pid_t pid, char *buf, size_t size);
 
 /* pinned.c: MAP_DMA ranges backed by a file the caller shares (task_ops.pin_user_pages). */
 struct pinned_pages *remote_pin_user_pages(struct task *t, u64 vaddr, u64 len, bool write);

@@ -38,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -233,6 +235,90 @@ static int wait_ready(int sock, short events)
 	return poll(&p, 1, -1) < 0 && errno != EINTR ? -EIO : 0;
 }
 
+static int send_all(int sock, struct iovec *iov, int n, int pass_fd);
+
+/* Signals whose default action is to do nothing: they interrupt no sleep. */
+static bool sig_default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
+}
+
+/*
+ * The signals that would interrupt the program's sleep: those it does not
+ * block, minus those it ignores.
+ */
+static void interrupting_signals(const sigset_t *prog, sigset_t *out)
+{
+	sigemptyset(out);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sig == SIGKILL || sig == SIGSTOP || sigismember(prog, sig) ||
+		    REAL(sigaction)(sig, NULL, &sa))
+			continue;
+		if (sa.sa_handler == SIG_IGN ||
+		    (sa.sa_handler == SIG_DFL && sig_default_ignored(sig)))
+			continue;
+		sigaddset(out, sig);
+	}
+}
+
+/* Whether every pending signal of set has a handler with SA_RESTART. */
+static bool pending_restart(const sigset_t *set)
+{
+	sigset_t pending;
+	bool restart = true;
+
+	sigpending(&pending);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (!sigismember(set, sig) || !sigismember(&pending, sig))
+			continue;
+		if (REAL(sigaction)(sig, NULL, &sa) || sa.sa_handler == SIG_DFL ||
+		    !(sa.sa_flags & SA_RESTART))
+			restart = false;
+	}
+	return restart;
+}
+
+/*
+ * A reply that is slow to come, on a file whose calls may sleep (/dev/kmsg:
+ * SO_RCVTIMEO makes the wait end here): the shim waits with the program's
+ * signals watched. One that arrives interrupts the call as it interrupts the
+ * kernel's interruptible sleep: the daemon is told (UVFIO_MSG_INTERRUPT) and
+ * a sleeping call there answers -EINTR; the signal is delivered once the shim
+ * lets go, and the call is made again if its handler has SA_RESTART.
+ */
+static int wait_reply(int sock, struct shim_msg *m, const sigset_t *prog)
+{
+	struct uvfio_msg_hdr hdr = {
+		.magic = UVFIO_PROTO_MAGIC,
+		.version = UVFIO_PROTO_VERSION,
+		.type = UVFIO_MSG_INTERRUPT,
+	};
+	struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
+	sigset_t watch;
+	int r;
+
+	if (!prog || m->interrupted)
+		return wait_ready(sock, POLLIN);
+	interrupting_signals(prog, &watch);
+	p[1].fd = signalfd(-1, &watch, SFD_NONBLOCK | SFD_CLOEXEC);
+	r = poll(p, p[1].fd >= 0 ? 2 : 1, -1);
+	if (r > 0 && p[1].fd >= 0 && (p[1].revents & POLLIN)) {
+		struct iovec iov = { &hdr, sizeof(hdr) };
+
+		m->interrupted = true;
+		m->restart = pending_restart(&watch);
+		if (send_all(sock, &iov, 1, -1))
+			r = -1;
+	}
+	if (p[1].fd >= 0)
+		close(p[1].fd);
+	return r < 0 && errno != EINTR ? -EIO : 0;
+}
+
 /*
  * Sends all of iov, with pass_fd (if >= 0) attached to the first bytes; the
  * socket may have been made non-blocking by its owner.
@@ -287,8 +373,9 @@ static int send_all(int sock, struct iovec *iov, int n, int pass_fd)
  * Receives exactly len bytes (buf may be NULL: discard). A descriptor may ride
  * on any part of the reply; the first one is kept in *fd, others are closed.
  */
-static int recv_all(int sock, void *buf, size_t len, int *fd, int flags)
+static int recv_all(int sock, void *buf, size_t len, struct shim_msg *m, const sigset_t *prog)
 {
+	int *fd = &m->fd, flags = m->recv_flags;
 	char scratch[256];
 	union {
 		struct cmsghdr align;
@@ -308,7 +395,7 @@ static int recv_all(int sock, void *buf, size_t len, int *fd, int flags)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN && !wait_ready(sock, POLLIN))
+			if (errno == EAGAIN && !wait_reply(sock, m, prog))
 				continue;
 			return -EIO;
 		}
@@ -338,8 +425,11 @@ static int recv_all(int sock, void *buf, size_t len, int *fd, int flags)
 	return 0;
 }
 
-/* One exchange on sock; the caller makes sure nobody else talks on it meanwhile. */
-static int sock_call(int sock, struct shim_msg *m)
+/*
+ * One exchange on sock; the caller makes sure nobody else talks on it
+ * meanwhile. prog: the program's signal mask, for a call that may sleep.
+ */
+static int sock_call(int sock, struct shim_msg *m, const sigset_t *prog)
 {
 	struct uvfio_msg_hdr hdr = {
 		.magic = UVFIO_PROTO_MAGIC,
@@ -353,6 +443,7 @@ static int sock_call(int sock, struct shim_msg *m)
 
 	m->fd = -1;
 	m->rep_len = 0;
+	m->interrupted = m->restart = false;
 	if (m->nreq > (int)ARRAY_SIZE(iov) - 1)
 		return -EIO;
 	iov[0] = (struct iovec){ &hdr, sizeof(hdr) };
@@ -367,7 +458,7 @@ static int sock_call(int sock, struct shim_msg *m)
 	if (ret)
 		return ret;
 
-	ret = recv_all(sock, &hdr, sizeof(hdr), &m->fd, m->recv_flags);
+	ret = recv_all(sock, &hdr, sizeof(hdr), m, prog);
 	if (ret)
 		goto err_close_fd;
 	if (hdr.magic != UVFIO_PROTO_MAGIC || hdr.version != UVFIO_PROTO_VERSION ||
@@ -378,7 +469,7 @@ static int sock_call(int sock, struct shim_msg *m)
 		goto err_close_fd;
 	}
 	if (m->rep && hdr.len > m->rep_size) {
-		(void)recv_all(sock, NULL, hdr.len, &m->fd, m->recv_flags);
+		(void)recv_all(sock, NULL, hdr.len, m, prog);
 		ret = -EIO;
 		goto err_close_fd;
 	}
@@ -386,12 +477,12 @@ static int sock_call(int sock, struct shim_msg *m)
 	if (!body) {
 		body = malloc(hdr.len ? hdr.len : 1);
 		if (!body) {
-			(void)recv_all(sock, NULL, hdr.len, &m->fd, m->recv_flags);
+			(void)recv_all(sock, NULL, hdr.len, m, prog);
 			ret = -ENOMEM;
 			goto err_close_fd;
 		}
 	}
-	ret = recv_all(sock, body, hdr.len, &m->fd, m->recv_flags);
+	ret = recv_all(sock, body, hdr.len, m, prog);
 	if (ret) {
 		if (!m->rep)
 			free(body);
@@ -415,7 +506,7 @@ int shim_call(const struct shim_file *f, struct shim_msg *m)
 	int ret;
 
 	shim_lock(shim_file_lock_of(f), &saved);
-	ret = sock_call(f->fd, m);
+	ret = sock_call(f->fd, m, &saved);
 	shim_unlock(shim_file_lock_of(f), &saved);
 	if (!ret && !m->accept_fd && m->fd >= 0) {
 		close(m->fd);
@@ -434,6 +525,8 @@ bool shim_is_daemon_node(const char *path)
 
 	if (path && shim_kvm() && !strcmp(path, "/dev/kvm"))
 		return true;
+	if (path && !strcmp(path, "/dev/kmsg"))
+		return true; /* the world's kernel log */
 	if (!path || strncmp(path, "/dev/vfio/", 10))
 		return false;
 	p = path + 10;
@@ -482,7 +575,7 @@ static int dev_open(const char *path, int flags)
 	/* An OPEN reply carries no body; a buffer keeps malloc out of it. */
 	m.rep = dummy;
 	m.rep_size = 0;
-	ret = sock_call(sock, &m);
+	ret = sock_call(sock, &m, NULL);
 	close(sock);
 	if (ret)
 		return ret;
@@ -493,6 +586,12 @@ static int dev_open(const char *path, int flags)
 	}
 	if (m.fd < 0)
 		return -EIO;
+	if (!strcmp(path, "/dev/kmsg")) {
+		/* Its reads may sleep: a reply not there soon is awaited watching signals. */
+		struct timeval tv = { .tv_usec = 20000 };
+
+		setsockopt(m.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	shim_debug("open %s flags %#x = fd %d", path, flags, m.fd);
 	return m.fd;
 }
@@ -505,6 +604,31 @@ int shim_dev_open(const char *path, int flags)
 	if (!shim_active())
 		return REAL(open)(path, flags, 0);
 	ret = dev_open(path, flags);
+	if (ret >= 0)
+		errno = saved;
+	return (int)shim_ret(ret);
+}
+
+/* ---------------------------------------------------------------------------
+ * syslog(2): klogctl() on a /dev/kmsg connection of its own (UVFIO_KMSG_SYSLOG)
+ */
+
+static int file_ioctl(const struct shim_file *f, unsigned int cmd, unsigned long arg);
+
+SHIM_EXPORT int klogctl(int type, char *buf, int len)
+{
+	struct uvfio_syslog_args a = { .type = type, .len = len, .buf = (uintptr_t)buf };
+	struct shim_file f;
+	int saved = errno;
+	int fd, ret;
+
+	if (!shim_active())
+		return REAL(klogctl)(type, buf, len);
+	fd = dev_open("/dev/kmsg", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return (int)shim_ret(fd);
+	ret = shim_file_get(fd, &f) ? file_ioctl(&f, UVFIO_KMSG_SYSLOG, (unsigned long)&a) : -EIO;
+	close(fd);
 	if (ret >= 0)
 		errno = saved;
 	return (int)shim_ret(ret);
@@ -543,7 +667,7 @@ static size_t ioctl_payload(unsigned int cmd, unsigned long arg, void **payload)
 	void *buf;
 
 	*payload = NULL;
-	if (_IOC_TYPE(cmd) == KVMIO) {
+	if (_IOC_TYPE(cmd) == KVMIO || cmd == UVFIO_KMSG_SYSLOG) {
 		/* KVM's ioctls carry their size; _IO ones pass a value. */
 		argsz = _IOC_DIR(cmd) == _IOC_NONE ? 0 : (uint32_t)min((size_t)_IOC_SIZE(cmd), cap);
 		goto copy;
@@ -725,9 +849,12 @@ static ssize_t file_rw(const struct shim_file *f, bool write, void *buf, size_t 
 		return -EINVAL;
 	if (write)
 		m.rep = none;
-	ret = shim_call(f, &m);
-	if (ret)
-		return ret;
+	do {
+		ret = shim_call(f, &m);
+		if (ret)
+			return ret;
+		/* Interrupted in its sleep by a signal whose handler asks for a restart. */
+	} while (m.result == -EINTR && m.interrupted && m.restart);
 	if (m.result > (int64_t)len || (!write && m.result >= 0 && m.rep_len != (size_t)m.result))
 		return -EIO;
 	return m.result;
@@ -763,7 +890,8 @@ static ssize_t file_rwv(const struct shim_file *f, bool write, const struct iove
 		total += uiov[i].iov_len;
 	}
 	if (!total)
-		return 0;
+		return shim_file_rw(f, write, small, 0,
+				    offset); /* the driver sees it (vfs_write) */
 
 	bounce = total <= sizeof(small) ? small : malloc(min(total, (size_t)UVFIO_RW_CHUNK));
 	if (!bounce)

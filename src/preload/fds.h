@@ -54,6 +54,8 @@ struct shim_msg {
 	size_t rep_len;
 	int32_t result; /* the reply's result */
 	int fd; /* a descriptor that came with the reply, or -1 */
+	bool interrupted; /* a signal came while the reply was awaited (UVFIO_MSG_INTERRUPT) */
+	bool restart; /* ... and every one pending has a handler with SA_RESTART */
 };
 
 /*

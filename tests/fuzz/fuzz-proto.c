@@ -358,6 +358,8 @@ static int exchange(struct conn *c, const struct uvfio_msg_hdr *hdr, const uint8
 		drain(c);
 		return 1;
 	}
+	if (!bad_hdr && hdr->type == UVFIO_MSG_INTERRUPT)
+		return 1; /* answered by nothing: it only ends a call's sleep */
 	ret = recv_reply(c->fd, &rep, pfd);
 	if (ret) {
 		if (ret == -ETIMEDOUT)

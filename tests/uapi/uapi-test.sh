@@ -112,6 +112,32 @@ t_lowpower() {
 	"$UVFIO" run -- "$PROGS/vfio-lowpower"
 }
 
+t_kernel_log() {
+	# /dev/kmsg, syslog(2) and the DMAR fault records (kernel-log.c).
+	"$UVFIO" run -- "$PROGS/kernel-log"
+}
+
+t_dmesg() {
+	# util-linux dmesg on the world's log: the messages of the machine's
+	# enumeration, a user message, syslog(2) (-S), -C, and -w following it
+	# (it sleeps in its read until the next record; ^C ends it).
+	"$UVFIO" run -- bash -c '
+		set -eu
+		kmsg() { python3 -c "import os, sys; os.write(os.open(\"/dev/kmsg\", os.O_WRONLY), sys.argv[1].encode() + b\"\\n\")" "$1"; }
+		dmesg > "$0/dmesg"
+		grep -q "pci 0000:00:03.0: \[1234:11e8\] type 00 class 0x00ff00 conventional PCI endpoint" "$0/dmesg"
+		grep -q "pci 0000:00:03.0: Adding to iommu group 1" "$0/dmesg"
+		kmsg "<6>hello from bash"
+		dmesg -x | grep -q "^user  :info  : \[ *[0-9.]*\] hello from bash$"
+		dmesg -S | grep -q "hello from bash"
+		dmesg -C
+		[ -z "$(dmesg)" ]
+		(sleep 0.5; kmsg "later") &
+		timeout -s INT 3 dmesg -w > "$0/follow" || [ $? = 124 ]
+		grep -q "^\[ *[0-9.]*\] later$" "$0/follow"
+	' "$out"
+}
+
 t_kvm_vfio() {
 	# A VM and its kvm-vfio device through the daemon's /dev/kvm (kvm-vfio.c),
 	# and nothing left held afterwards.
@@ -193,7 +219,7 @@ t_kill_mid_ioctl() {
 
 if ! have_shim; then
 	for t in edu_example exit_status sys_readonly lspci driverctl bash_redirections \
-		ls_long vfio_full fdpass kvm_vfio kill_mid_ioctl; do
+		ls_long vfio_full fdpass lowpower kernel_log dmesg kvm_vfio kill_mid_ioctl; do
 		skip "$t" "libuvfio-preload.so not built"
 	done
 else
@@ -207,6 +233,12 @@ else
 	if have_fuse; then run vfio_full t_vfio_full; else skip vfio_full "no FUSE"; fi
 	if have_fuse; then run fdpass t_fdpass; else skip fdpass "no FUSE"; fi
 	if have_fuse; then run lowpower t_lowpower; else skip lowpower "no FUSE"; fi
+	if have_fuse; then run kernel_log t_kernel_log; else skip kernel_log "no FUSE"; fi
+	if command -v dmesg >/dev/null && command -v python3 >/dev/null; then
+		run dmesg t_dmesg
+	else
+		skip dmesg "no dmesg or python3"
+	fi
 	if have_fuse; then run kvm_vfio t_kvm_vfio; else skip kvm_vfio "no FUSE"; fi
 	if have_fuse; then
 		run kill_mid_ioctl t_kill_mid_ioctl

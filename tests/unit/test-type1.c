@@ -134,6 +134,7 @@ static struct uvfio_world *world_new(void)
 {
 	struct uvfio_world *w = xzalloc(sizeof(*w));
 
+	printk_log_init(&w->log); /* the IOMMU logs group additions and faults */
 	iommu_init(&w->iommu, w, 39);
 	w->vfio.params.dma_entry_limit = 65535;
 	fake_pci_bus.world = w; /* each test runs alone, with one world */
@@ -143,6 +144,7 @@ static struct uvfio_world *world_new(void)
 static void world_free(struct uvfio_world *w)
 {
 	iommu_destroy(&w->iommu);
+	printk_log_destroy(&w->log);
 	free(w);
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The world's device nodes: what open() of /dev/vfio/vfio, /dev/vfio/N and
- * /dev/kvm reaches, and what fstat() reports for an open uvfio file. Front
+ * The world's device nodes: what open() of /dev/vfio/vfio, /dev/vfio/N,
+ * /dev/kvm and /dev/kmsg reaches, and what fstat() reports for an open uvfio file. Front
  * ends (the in-process caller, the daemon) open nodes here.
  */
 #include <stdlib.h>
@@ -23,6 +23,8 @@ int devfs_open(struct uvfio_world *w, const char *path, int flags, struct file *
 		return vfio_container_open(&w->vfio, out);
 	if (!strcmp(path, "/dev/kvm"))
 		return kvm_dev_open(w, flags, out);
+	if (!strcmp(path, "/dev/kmsg"))
+		return devkmsg_open(w, flags, out);
 	if (strncmp(path, "/dev/vfio/", 10) || path[10] < '0' || path[10] > '9')
 		return -ENOENT;
 	minor = strtol(path + 10, &end, 10);
@@ -62,6 +64,13 @@ int devfs_file_stat(struct file *f, struct devfs_stat *st)
 		return 0;
 	case KVM_FILE_NONE:
 		break;
+	}
+	if (file_is_kmsg(f)) {
+		/* mem class device "kmsg", 1:11, mode 0644 */
+		st->mode = S_IFCHR | 0644;
+		st->rdev_major = 1;
+		st->rdev_minor = 11;
+		return 0;
 	}
 	if (vfio_device_from_file(f)) {
 		/* An anonymous inode, "anon_inode:[vfio-device]", mode 0600. */

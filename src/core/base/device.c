@@ -639,24 +639,28 @@ void json_escape(char *out, size_t size, const char *s, size_t len)
 	out[o] = '\0';
 }
 
-void dev_printk(const char *level, const struct device *dev, const char *fmt, ...)
+void dev_printk(int level, const struct device *dev, const char *fmt, ...)
 {
-	char msg[512], line[640], esc[1024];
-	const char *who = dev->bus->type->name;
+	struct dev_printk_info info = { 0 };
+	char msg[PRINTK_RECORD_MAX];
+	const char *who;
 	va_list ap;
 
+	if (!dev->bus)
+		return; /* a device on no bus has no world to log to */
+	who = dev->bus->type->name;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* create_syslog_header(): SUBSYSTEM= the bus, DEVICE=+bus:name. */
+	snprintf(info.subsystem, sizeof(info.subsystem), "%s", dev->bus->type->name);
+	snprintf(info.device, sizeof(info.device), "+%s:%s", dev->bus->type->name, dev_name(dev));
 	/* dev_driver_string(): the bound driver's name, else the bus's. */
 	mutex_lock(&dev->bus->lock);
 	if (dev->driver)
 		who = dev->driver->name;
-	snprintf(line, sizeof(line), "%s %s: ", who, dev_name(dev));
 	mutex_unlock(&dev->bus->lock);
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	strncat(line, msg, sizeof(line) - strlen(line) - 1);
-	json_escape(esc, sizeof(esc), line, strlen(line));
-	world_trace(dev->bus->world,
-		    "{\"op\":\"kmsg\",\"level\":\"%s\",\"dev\":\"%s\",\"msg\":\"%s\"}", level,
-		    dev_name(dev), esc);
+	/* Drivers' names live as long as the world. */
+	printk_emit(dev->bus->world, LOG_FACILITY_KERN, level, &info, "%s %s: %s", who,
+		    dev_name(dev), msg);
 }

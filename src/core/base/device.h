@@ -20,6 +20,7 @@
 #include "shared/list.h"
 #include "shared/macro.h"
 #include "shared/mutex.h"
+#include "printk/printk.h"
 
 struct bus;
 struct device;
@@ -186,14 +187,17 @@ ssize_t driver_override_show(struct device *dev, char *buf, size_t size);
 int sysfs_name_from_buf(const char *buf, size_t count, char *out, size_t outsz);
 
 /*
- * The kernel's log (dev_printk): "<driver or bus> <dev_name>: <message>", sent to
- * the world's trace as {"op":"kmsg","level":...,"dev":...,"msg":...}. The front
- * end's trace sink decides where else it goes (uvfiod: its log).
+ * The kernel's log (dev_printk): "<driver or bus> <dev_name>: <message>", a
+ * record of the world's log (printk/printk.h) with the device's SUBSYSTEM and
+ * DEVICE, also sent to the world's trace as
+ * {"op":"kmsg","level":...,"dev":...,"msg":...}. The front end's trace sink
+ * decides where else it goes (uvfiod: its log).
  */
-void dev_printk(const char *level, const struct device *dev, const char *fmt, ...) __printf(3, 4);
-#define dev_warn(dev, ...) dev_printk("warn", dev, __VA_ARGS__)
-#define dev_notice(dev, ...) dev_printk("notice", dev, __VA_ARGS__)
-#define dev_info(dev, ...) dev_printk("info", dev, __VA_ARGS__)
+void dev_printk(int level, const struct device *dev, const char *fmt, ...) __printf(3, 4);
+#define dev_err(dev, ...) dev_printk(LOGLEVEL_ERR, dev, __VA_ARGS__)
+#define dev_warn(dev, ...) dev_printk(LOGLEVEL_WARNING, dev, __VA_ARGS__)
+#define dev_notice(dev, ...) dev_printk(LOGLEVEL_NOTICE, dev, __VA_ARGS__)
+#define dev_info(dev, ...) dev_printk(LOGLEVEL_INFO, dev, __VA_ARGS__)
 
 /*
  * Who runs the sysfs write in progress on this thread: the kernel's `current`

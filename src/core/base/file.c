@@ -153,6 +153,9 @@ s64 vfs_llseek(struct file *f, s64 offset, int whence)
 {
 	s64 pos;
 
+	if (f->f_op->llseek)
+		return f->f_op->llseek(f, offset, whence);
+
 	mutex_lock(&f->f_pos_lock);
 	switch (whence) {
 	case 0: /* SEEK_SET */

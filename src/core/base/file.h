@@ -170,6 +170,8 @@ struct file_operations {
 	 * write there, -EFAULT makes it SIGBUS. Optional.
 	 */
 	int (*mmap_fault)(struct file *f, u64 offset);
+	/* Optional: lseek(2) of its own (the default is an anon inode's, vfs_llseek). */
+	s64 (*llseek)(struct file *f, s64 offset, int whence);
 };
 
 struct file {

@@ -43,7 +43,7 @@
 #define IOMMU_MAX_RESV 32
 
 static int iommu_fault_dma_rw(struct iommu_domain *domain, u64 iova, void *buf, size_t len,
-			      bool write)
+			      bool write, u64 *fault)
 {
 	return -EFAULT;
 }
@@ -89,12 +89,14 @@ void iommu_init(struct iommu *iommu, struct uvfio_world *w, unsigned int aw_bits
 
 	iommu_core_domain_init(iommu, &iommu->blocked_domain, IOMMU_DOMAIN_BLOCKED);
 	iommu_core_domain_init(iommu, &iommu->default_domain, IOMMU_DOMAIN_DMA);
+	ratelimit_state_init(&iommu->fault_rs, false);
 }
 
 void iommu_destroy(struct iommu *iommu)
 {
 	/* Groups are freed by their last put; by now every device has been removed. */
 	ida_destroy(&iommu->group_ida);
+	ratelimit_state_destroy(&iommu->fault_rs);
 	mutex_destroy(&iommu->dev_group_lock);
 	mutex_destroy(&iommu->lock);
 }
@@ -208,6 +210,7 @@ int iommu_group_add_device(struct iommu_group *group, struct device *dev)
 
 	gdev = xzalloc(sizeof(*gdev));
 	gdev->dev = dev;
+	dev_info(dev, "Adding to iommu group %d\n", group->id); /* iommu_group_alloc_device() */
 	mutex_lock(&group->iommu->dev_group_lock);
 	dev->iommu_group = iommu_group_ref_get(group);
 	mutex_unlock(&group->iommu->dev_group_lock);
@@ -301,11 +304,6 @@ static bool pci_acs_enabled(struct pci_dev *pdev, u16 acs_flags)
 	}
 	/* A single-function device other than a downstream port has no peers to reach. */
 	return true;
-}
-
-static inline bool pci_is_root_bus(const struct pci_bus *bus)
-{
-	return bus->parent == NULL;
 }
 
 /* Every device from start up to the root bus passes pci_acs_enabled (end == NULL form). */
@@ -694,6 +692,7 @@ int iommu_dma_rw(struct device *dev, u64 iova, void *buf, size_t len, bool write
 {
 	struct iommu_group *group = dev->iommu_group;
 	struct iommu_domain *domain;
+	u64 fault = UINT64_MAX;
 	int ret;
 
 	if (!group)
@@ -705,7 +704,10 @@ int iommu_dma_rw(struct device *dev, u64 iova, void *buf, size_t len, bool write
 	    !domain->ops->dma_rw)
 		ret = -EFAULT;
 	else
-		ret = domain->ops->dma_rw(domain, iova, buf, len, write);
+		ret = domain->ops->dma_rw(domain, iova, buf, len, write, &fault);
 	up_read(&group->domain_rwsem);
+	/* A user's domain (VFIO) that has no translation for it: the IOMMU says so. */
+	if (ret && fault != UINT64_MAX)
+		dmar_fault(group->iommu, dev, fault, write);
 	return ret;
 }

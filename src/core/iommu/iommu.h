@@ -20,6 +20,7 @@
 #include "shared/list.h"
 #include "shared/macro.h"
 #include "shared/mutex.h"
+#include "printk/printk.h"
 
 struct device;
 struct iommu_domain;
@@ -46,8 +47,13 @@ enum iommu_domain_type {
 };
 
 struct iommu_domain_ops {
-	/* Device DMA at iova: 0 or -EFAULT (no mapping or no permission). */
-	int (*dma_rw)(struct iommu_domain *domain, u64 iova, void *buf, size_t len, bool write);
+	/*
+	 * Device DMA at iova: 0 or -EFAULT. A translation fault (no mapping, or
+	 * no permission) sets *fault to the IOVA that faulted, which the IOMMU
+	 * reports (iommu/dmar.c); other failures leave it alone.
+	 */
+	int (*dma_rw)(struct iommu_domain *domain, u64 iova, void *buf, size_t len, bool write,
+		      u64 *fault);
 };
 
 struct iommu_domain {
@@ -72,6 +78,7 @@ struct iommu {
 	struct iommu_resv_region msi_region; /* 0xfee00000-0xfeefffff on x86 */
 	struct iommu_domain blocked_domain;
 	struct iommu_domain default_domain;
+	struct ratelimit_state fault_rs; /* dmar_fault()'s: 10 reports every 5 s */
 };
 
 /*
@@ -134,5 +141,7 @@ void iommu_detach_group(struct iommu_domain *domain, struct iommu_group *group);
 
 /* Device DMA through the group's current domain. */
 int iommu_dma_rw(struct device *dev, u64 iova, void *buf, size_t len, bool write);
+/* dmar.c: a translation fault of dev's DMA at iova, logged as VT-d's fault handler does. */
+void dmar_fault(struct iommu *iommu, struct device *dev, u64 iova, bool write);
 
 #endif /* UVFIO_CORE_IOMMU_IOMMU_H */

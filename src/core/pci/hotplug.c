@@ -143,6 +143,7 @@ static void pci_bus_add_devices(struct uvfio_world *w, struct pci_bus *bus)
 		free(found->dev.driver_override);
 		found->dev.driver_override = NULL;
 		device_unlock(&found->dev);
+		pci_log_found(found);
 		if (iommu_probe_device(&w->iommu, &found->dev)) {
 			put_device(&found->dev);
 			break;

@@ -267,6 +267,45 @@ void pci_setup_device(struct pci_dev *pdev)
 	atomic_store(&pdev->command_shadow, cfg16(c, PCI_COMMAND));
 }
 
+/* pci_type_str() of drivers/pci/probe.c. */
+static const char *pci_type_str(const struct pci_dev *pdev)
+{
+	static const char *const pcie[] = {
+		"PCIe Endpoint",
+		"PCIe Legacy Endpoint",
+		"",
+		"",
+		"PCIe Root Port",
+		"PCIe Switch Upstream Port",
+		"PCIe Switch Downstream Port",
+		"PCIe to PCI/PCI-X bridge",
+		"PCI/PCI-X to PCIe bridge",
+		"PCIe Root Complex Integrated Endpoint",
+		"PCIe Root Complex Event Collector",
+	};
+
+	if (pci_is_pcie(pdev))
+		return pdev->pcie_type >= 0 && (size_t)pdev->pcie_type < ARRAY_SIZE(pcie) ?
+			       pcie[pdev->pcie_type] :
+			       "PCIe unknown";
+	switch (pdev->hdr_type & 0x7f) {
+	case PCI_HEADER_TYPE_NORMAL:
+		return "conventional PCI endpoint";
+	case PCI_HEADER_TYPE_BRIDGE:
+		return "conventional PCI bridge";
+	case PCI_HEADER_TYPE_CARDBUS:
+		return "CardBus bridge";
+	default:
+		return "conventional PCI";
+	}
+}
+
+void pci_log_found(struct pci_dev *pdev)
+{
+	dev_info(&pdev->dev, "[%04x:%04x] type %02x class %#08x %s\n", pdev->vendor, pdev->device,
+		 pdev->hdr_type & 0x7f, pdev->class, pci_type_str(pdev));
+}
+
 struct pci_bus *pci_add_bus(struct uvfio_world *w, struct pci_bus *parent, struct pci_dev *bridge,
 			    unsigned int number)
 {

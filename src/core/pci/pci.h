@@ -189,6 +189,11 @@ static inline bool pci_is_bridge(const struct pci_dev *pdev)
 	return (pdev->hdr_type & 0x7f) == PCI_HEADER_TYPE_BRIDGE;
 }
 
+static inline bool pci_is_root_bus(const struct pci_bus *bus)
+{
+	return bus->parent == NULL;
+}
+
 static inline bool pci_is_pcie(const struct pci_dev *pdev)
 {
 	return pdev->pcie_cap != 0;
@@ -220,6 +225,8 @@ extern const struct bus_type pci_bus_type;
 struct pci_dev *pci_alloc_dev(struct pci_bus *bus, unsigned int devfn,
 			      const struct pci_dev_model_ops *model, void *model_data);
 /* Fills vendor/device/class/... fields and resource[] from the config bytes and BAR sizes. */
+/* What pci_setup_device() logs of a function it finds (its ids, type and class). */
+void pci_log_found(struct pci_dev *pdev);
 void pci_setup_device(struct pci_dev *pdev);
 /* Declares BAR bar (0..5, or PCI_ROM_RESOURCE) with size and type flags; sets the wmask bits. */
 void pci_register_bar(struct pci_dev *pdev, int bar, u64 size, unsigned long flags);

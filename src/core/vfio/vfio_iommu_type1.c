@@ -485,24 +485,34 @@ static void vfio_iommu_iova_refresh(struct vfio_iommu *iommu)
  * permission problem is a fault, -EFAULT); otherwise vfio_dma_rw()'s errnos.
  */
 static int vfio_iommu_copy(struct vfio_iommu *iommu, u64 iova, void *buf, size_t len, bool write,
-			   bool iommu_view)
+			   bool iommu_view, u64 *fault)
 {
 	u8 *p = buf;
 
 	lockdep_assert_rwsem_held(&iommu->dma_rwsem);
 
-	if (len && iova + len - 1 < iova)
-		return iommu_view ? -EFAULT : -EINVAL;
+	if (len && iova + len - 1 < iova) {
+		if (!iommu_view)
+			return -EINVAL;
+		*fault = iova;
+		return -EFAULT;
+	}
 	while (len) {
 		struct vfio_dma *dma = to_dma(itree_lookup(&iommu->dma_tree, iova));
 		u64 offset, avail;
 		size_t chunk;
 
-		if (!dma || (iommu_view && !dma->iommu_mapped))
-			return iommu_view ? -EFAULT : -EINVAL;
+		if (!dma || (iommu_view && !dma->iommu_mapped)) {
+			if (!iommu_view)
+				return -EINVAL;
+			*fault = iova; /* not present: the IOMMU faults here */
+			return -EFAULT;
+		}
 		if (iommu_view) {
-			if (!(dma->prot & (write ? IOMMU_WRITE : IOMMU_READ)))
+			if (!(dma->prot & (write ? IOMMU_WRITE : IOMMU_READ))) {
+				*fault = iova;
 				return -EFAULT;
+			}
 		} else if ((write && !(dma->prot & IOMMU_WRITE)) || !(dma->prot & IOMMU_READ)) {
 			/* vfio_dma_rw() wants READ even to write, as the kernel's does. */
 			return -EPERM;
@@ -528,13 +538,13 @@ static int vfio_iommu_copy(struct vfio_iommu *iommu, u64 iova, void *buf, size_t
 }
 
 static int vfio_iommu_domain_dma_rw(struct iommu_domain *domain, u64 iova, void *buf, size_t len,
-				    bool write)
+				    bool write, u64 *fault)
 {
 	struct vfio_iommu *iommu = domain->priv;
 	int ret;
 
 	down_read(&iommu->dma_rwsem);
-	ret = vfio_iommu_copy(iommu, iova, buf, len, write, true);
+	ret = vfio_iommu_copy(iommu, iova, buf, len, write, true, fault);
 	up_read(&iommu->dma_rwsem);
 	return ret ? -EFAULT : 0;
 }
@@ -846,7 +856,7 @@ static int vfio_iommu_type1_dma_rw(void *iommu_data, u64 iova, void *buf, size_t
 	if (iommu->vaddr_invalid_count)
 		ret = -EBUSY;
 	else
-		ret = vfio_iommu_copy(iommu, iova, buf, len, write, false);
+		ret = vfio_iommu_copy(iommu, iova, buf, len, write, false, NULL);
 	up_read(&iommu->dma_rwsem);
 	return ret;
 }
