@@ -10,6 +10,7 @@
 #ifndef UVFIO_UVFIO_H
 #define UVFIO_UVFIO_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -46,6 +47,12 @@ void uvfio_world_flush(struct uvfio_world *w);
  */
 void uvfio_world_set_trace(struct uvfio_world *w, void (*fn)(void *arg, const char *line),
 			   void *arg);
+/*
+ * Whether someone listens to the per-access events too: a device's DMA
+ * ({"op":"dma"}), the interrupts it signals ({"op":"irq"}). Off by default:
+ * they cost a formatted line each.
+ */
+void uvfio_world_set_tracing(struct uvfio_world *w, bool on);
 
 /*
  * Settling: on Linux the release of a file runs before the close() of its

@@ -14,5 +14,13 @@ int cmd_modprobe(int argc, char **argv);
 
 /* ctl.c: a verb line sent to the daemon at dir; its reply printed. */
 int ctl_command(const char *dir, int argc, char **argv);
+/*
+ * Sends the command line of argv on the daemon's control socket and returns
+ * the connection, or -1 (-2: a usage error) having said why on stderr.
+ */
+int ctl_connect(const char *dir, int argc, char **argv);
+/* trace.c: uvfio trace [--format text|json] [--dev BDF] [--kind KINDS]. */
+int cmd_trace(const char *dir, int argc, char **argv);
+extern const char trace_usage[];
 
 #endif /* UVFIO_CLI_H */

@@ -62,8 +62,9 @@ static void usage(FILE *out)
 	      "                           add a mediated-device parent (vendor model mtty)\n"
 	      "                           at run time, remove one (waits for the programs\n"
 	      "                           holding its mdevs), or list them with their types\n"
-	      "  trace                    stream the daemon's uAPI calls and sysfs writes,\n"
-	      "                           one JSON object a line\n"
+	      "  trace [--format text|json] [--dev BDF] [--kind KINDS]\n"
+	      "                           stream the daemon's uAPI calls (decoded), region\n"
+	      "                           accesses, sysfs writes, DMA, interrupts, messages\n"
 	      "                           (the verbs from bind to trace act on the running\n"
 	      "                           daemon at --dir DIR or $UVFIO_DIR)\n"
 	      "  demo [--machine FILE]    build the machine (default: a QEMU q35 with edu, two\n"
@@ -353,14 +354,6 @@ static const struct ctl_verb ctl_verbs[] = {
 	  "them); their files close and the waiting unbind or removal completes.\n"
 	  "\n"
 	  "  -h, --help  this text\n" },
-	{ "trace", 0,
-	  "Usage: uvfio [--dir DIR] trace\n"
-	  "\n"
-	  "Streams every uAPI call (open, ioctl, ...) and sysfs write the daemon at DIR\n"
-	  "(or $UVFIO_DIR) serves, with its result, one JSON object a line, until\n"
-	  "interrupted or the daemon stops.\n"
-	  "\n"
-	  "  -h, --help  this text\n" },
 };
 
 static const char mdev_parent_usage[] =
@@ -528,6 +521,8 @@ int main(int argc, char **argv)
 		return cmd_tree(argc, argv);
 	if (!strcmp(verb, "mdev-parent"))
 		return cmd_mdev_parent(argc, argv);
+	if (!strcmp(verb, "trace"))
+		return cmd_trace(daemon_dir, argc, argv);
 	if (!strcmp(verb, "demo"))
 		return cmd_demo(argc, argv);
 	if (!strcmp(verb, "run"))

@@ -433,6 +433,11 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	free(w);
 }
 
+void uvfio_world_set_tracing(struct uvfio_world *w, bool on)
+{
+	atomic_store_explicit(&w->tracing, on, memory_order_relaxed);
+}
+
 void uvfio_world_set_trace(struct uvfio_world *w, void (*fn)(void *arg, const char *line),
 			   void *arg)
 {
@@ -454,7 +459,7 @@ void uvfio_world_settle(struct uvfio_world *w)
 
 void world_trace(struct uvfio_world *w, const char *fmt, ...)
 {
-	char line[1024];
+	char line[4096]; /* a kmsg event carries up to 2 KiB of escaped text */
 	va_list ap;
 
 	if (!w->trace)

@@ -41,6 +41,7 @@ struct uvfio_world {
 	/* Where trace events go (uvfio_world_set_trace); read without a lock after set. */
 	void (*trace)(void *arg, const char *line);
 	void *trace_arg;
+	atomic_bool tracing; /* per-access events wanted (uvfio_world_set_tracing) */
 	/* Waits for releases that closes already caused (uvfio_world_set_settle); same rule. */
 	void (*settle)(void *arg);
 	void *settle_arg;
@@ -50,6 +51,12 @@ struct uvfio_world {
 
 /* Emits one trace line (JSON object, no newline) if someone listens. */
 void world_trace(struct uvfio_world *w, const char *fmt, ...) __printf(2, 3);
+
+/* Whether per-access events (DMA, interrupts) are wanted: test before formatting one. */
+static inline bool world_tracing(struct uvfio_world *w)
+{
+	return atomic_load_explicit(&w->tracing, memory_order_relaxed);
+}
 
 struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name);
 

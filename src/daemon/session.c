@@ -249,6 +249,9 @@ int send_reply(int fd, u16 type, s32 result, const void *body, size_t len, int p
 }
 
 /* passed: the descriptor that came with the request, or -1; the caller closes it. */
+static void session_trace_ioctl(struct session *s, const struct remote_call *call, unsigned int cmd,
+				long ret);
+
 static int handle_ioctl(struct session *s, struct remote_call *call, u8 *body, u32 len, int passed)
 {
 	struct uvfio_ioctl_req req;
@@ -273,9 +276,8 @@ static int handle_ioctl(struct session *s, struct remote_call *call, u8 *body, u
 	call->win = req.payload_len ? body + sizeof(req) : NULL;
 	call->win_len = req.payload_len;
 	ret = vfs_ioctl(s->file, &call->task, req.cmd, (unsigned long)req.arg);
-	world_trace(s->file->world,
-		    "{\"op\":\"ioctl\",\"pid\":%d,\"file\":\"%s\",\"cmd\":\"0x%x\",\"result\":%ld}",
-		    (int)call->task.pid, s->file->f_op->name, req.cmd, ret);
+	if (world_tracing(s->file->world))
+		session_trace_ioctl(s, call, req.cmd, ret);
 	rep.nwrites = call->nwrites;
 	rep.nfds = ret >= 0 && call->out_fd >= 0;
 	out = xzalloc(sizeof(rep) + call->writes_len);
@@ -286,6 +288,68 @@ static int handle_ioctl(struct session *s, struct remote_call *call, u8 *body, u
 		       out, sizeof(rep) + call->writes_len, rep.nfds ? call->out_fd : -1);
 	free(out);
 	return r;
+}
+
+/* The caller's bytes at the ioctl's argument after the call: the payload, written over. */
+static void session_trace_ioctl(struct session *s, const struct remote_call *call, unsigned int cmd,
+				long ret)
+{
+	struct vfio_device *vdev = vfio_device_from_file(s->file);
+	u8 *res = xzalloc(call->win_len + 1);
+	const u8 *p = call->writes;
+	char line[2048];
+
+	if (call->win_len)
+		memcpy(res, call->win, call->win_len);
+	for (u32 i = 0; i < call->nwrites; i++) {
+		struct uvfio_write_rec w;
+
+		memcpy(&w, p, sizeof(w));
+		if (w.addr >= call->win_addr && w.len <= call->win_len &&
+		    w.addr - call->win_addr <= call->win_len - w.len)
+			memcpy(res + (w.addr - call->win_addr), p + sizeof(w), w.len);
+		p += sizeof(w) + ALIGN_UP((size_t)w.len, 8);
+	}
+	trace_ioctl_line(line, sizeof(line),
+			 &(struct trace_ioctl){
+				 .pid = call->task.pid,
+				 .file = s->file->f_op->name,
+				 .dev = vdev ? dev_name(vdev->dev) : NULL,
+				 .cmd = cmd,
+				 .arg = (unsigned long)call->win_addr,
+				 .in = call->win ? call->win : res,
+				 .res = res,
+				 .len = call->win_len,
+				 .result = ret,
+			 });
+	world_trace(s->file->world, "%s", line);
+	free(res);
+}
+
+/* A region access: {"op":"read"|"write"}; for a VFIO device, its region and offset. */
+static void trace_rw(struct session *s, bool write, const struct uvfio_rw_req *req, const u8 *data,
+		     ssize_t ret)
+{
+	struct vfio_device *vdev = vfio_device_from_file(s->file);
+	const struct uvfio_writer *who = current_writer();
+	char value[32] = "";
+
+	if ((write || ret > 0) && req->len && req->len <= 8) {
+		u64 v = 0;
+
+		memcpy(&v, data, write ? req->len : (size_t)ret);
+		snprintf(value, sizeof(value), ",\"value\":\"0x%llx\"", (unsigned long long)v);
+	}
+	world_trace(s->file->world,
+		    "{\"op\":\"%s\",\"pid\":%d,\"file\":\"%s\"%s%s%s,\"region\":%lld,"
+		    "\"offset\":\"0x%llx\",\"len\":%u%s%s,\"result\":%zd}",
+		    write ? "write" : "read", who ? (int)who->pid : 0, s->file->f_op->name,
+		    vdev ? ",\"dev\":\"" : "", vdev ? dev_name(vdev->dev) : "", vdev ? "\"" : "",
+		    vdev && req->offset >= 0 ? (long long)(req->offset >> 40) : -1LL,
+		    (unsigned long long)(vdev && req->offset >= 0 ?
+						 req->offset & ((1ll << 40) - 1) :
+						 req->offset),
+		    req->len, value, (req->flags & UVFIO_RW_MMAP) ? ",\"mmio\":true" : "", ret);
 }
 
 static int handle_rw(struct session *s, u16 type, u8 *body, u32 len)
@@ -314,11 +378,15 @@ static int handle_rw(struct session *s, u16 type, u8 *body, u32 len)
 
 		ret = req.offset < 0 ? vfs_write(s->file, data, req.len) :
 				       vfs_pwrite(s->file, data, req.len, req.offset);
+		if (world_tracing(s->file->world))
+			trace_rw(s, true, &req, data, ret);
 		return send_reply(s->fd, type, (s32)ret, NULL, 0, -1);
 	}
 	buf = xzalloc(req.len ? req.len : 1);
 	ret = req.offset < 0 ? vfs_read(s->file, buf, req.len) :
 			       vfs_pread(s->file, buf, req.len, req.offset);
+	if (world_tracing(s->file->world))
+		trace_rw(s, false, &req, buf, ret);
 	r = send_reply(s->fd, type, (s32)ret, buf, ret > 0 ? (size_t)ret : 0, -1);
 	free(buf);
 	return r;

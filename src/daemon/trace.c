@@ -7,7 +7,12 @@
  *
  * Every object has "op" first, then who ("pid") and what ("path", "dev",
  * "file"), then "result" where the call returns one:
- *   open, ioctl            uAPI calls (server.c, session.c)
+ *   open, ioctl            uAPI calls (server.c, session.c); an ioctl's "name",
+ *                          "args" and "out" decoded as strace does (trace_decode.c)
+ *   read, write            region accesses {"dev","region","offset","len",
+ *                          "value" (up to 8 bytes),"mmio" (a trapped load or store)}
+ *   dma, irq               a device's DMA {"dev","iova","len","dir","result"}
+ *                          and the interrupts it signals {"dev","index","vector"}
  *   sysfs_write            {"path","value","len","off","result"}
  *   request, released      the ask/take of a VFIO device unregistration
  *   unplug, plug           the control verbs
@@ -22,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uvfio/uvfio.h"
 #include "uvfiod.h"
 
 void trace_add_listener(struct uvfiod *d, int fd)
@@ -31,6 +37,7 @@ void trace_add_listener(struct uvfiod *d, int fd)
 		d->trace_fds[d->ntrace++] = fd;
 	else
 		close(fd);
+	uvfio_world_set_tracing(d->world, d->ntrace > 0);
 	mutex_unlock(&d->trace_lock);
 }
 
@@ -64,7 +71,7 @@ void trace_line(void *arg, const char *line)
 {
 	struct uvfiod *d = arg;
 	struct timespec ts;
-	char buf[1200];
+	char buf[4096 + 64];
 	int n;
 
 	static const char kmsg[] = "{\"op\":\"kmsg\",";
@@ -90,6 +97,7 @@ void trace_line(void *arg, const char *line)
 		}
 		i++;
 	}
+	uvfio_world_set_tracing(d->world, d->ntrace > 0);
 	mutex_unlock(&d->trace_lock);
 }
 
@@ -98,5 +106,6 @@ void trace_close_all(struct uvfiod *d)
 	mutex_lock(&d->trace_lock);
 	while (d->ntrace)
 		close(d->trace_fds[--d->ntrace]);
+	uvfio_world_set_tracing(d->world, false);
 	mutex_unlock(&d->trace_lock);
 }

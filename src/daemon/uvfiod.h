@@ -125,6 +125,20 @@ int pinned_pages_init(void);
 
 /* trace.c */
 void trace_line(void *arg, const char *line);
+
+/* trace_decode.c: an ioctl's trace line, its arguments and results decoded. */
+struct trace_ioctl {
+	pid_t pid;
+	const char *file; /* the file's kind: "vfio-container", "[vfio-device]", ... */
+	const char *dev; /* a device file's device, or NULL */
+	unsigned int cmd;
+	unsigned long arg;
+	const u8 *in; /* the caller's bytes at arg, len of them */
+	const u8 *res; /* the same bytes after the call */
+	size_t len;
+	long result;
+};
+size_t trace_ioctl_line(char *buf, size_t size, const struct trace_ioctl *t);
 void trace_add_listener(struct uvfiod *d, int fd);
 void trace_close_all(struct uvfiod *d);
 

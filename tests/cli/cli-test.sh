@@ -321,8 +321,13 @@ t_tree_shows_holder() {
 }
 
 t_trace() {
-	"$UVFIO" --dir "$D" trace >"$T/trace" 2>&1 &
+	"$UVFIO" --dir "$D" trace --format json >"$T/trace" 2>&1 &
 	trace_pid=$!
+	"$UVFIO" --dir "$D" trace >"$T/trace.text" 2>&1 &
+	text_pid=$!
+	"$UVFIO" --dir "$D" trace --format json --dev 0000:00:03.0 --kind dma,irq \
+		>"$T/trace.edu" 2>&1 &
+	edu_pid=$!
 	# The listener is registered once the daemon has read the verb: open the
 	# container until its open shows.
 	local seen=
@@ -335,13 +340,36 @@ t_trace() {
 	[ -n "$seen" ] || { cat "$T/trace"; return 1; }
 	# A VFIO program while trace streams: its ioctls, with their results.
 	"$UVFIO" run --attach "$D" -- "$EDU" || return 1
-	eventually grep -q '"op":"ioctl","pid":[0-9]*,"file":"vfio-container","cmd":"0x3b64","result":0}' \
+	eventually grep -q '"op":"ioctl","pid":[0-9]*,"file":"vfio-container","cmd":"0x3b64","name":"VFIO_GET_API_VERSION","result":0}' \
 		"$T/trace" || { cat "$T/trace"; return 1; }
+	# Decoded: what the caller passed and what the call wrote back.
+	grep -Eq '"name":"VFIO_DEVICE_GET_REGION_INFO","args":\{"argsz":32,"index":0\},"out":\{"argsz":32,"flags":"0x7","size":"0x100000","offset":"0x0"\},"result":0\}' "$T/trace" &&
+	grep -Eq '"name":"VFIO_IOMMU_MAP_DMA","args":\{"flags":"0x3","vaddr":"0x[0-9a-f]+","iova":"0x200000","size":"0x2000"\}' "$T/trace" &&
 	grep -Eq '^\{"ts":[0-9]+\.[0-9]{6},"op":"ioctl",.*"file":"vfio-group"' "$T/trace" &&
 	grep -q '"op":"sysfs_write",.*0000:00:03.0/driver_override","value":"vfio-pci"' "$T/trace" &&
+	# Region accesses, trapped ones marked, the device's DMA and its interrupt.
+	grep -Eq '"op":"read",.*"dev":"0000:00:03.0","region":0,"offset":"0x0","len":4,"value":"0x10000ed","result":4\}' "$T/trace" &&
+	grep -Eq '"op":"write",.*"region":0,"offset":"0x4","len":4,"value":"0x12345678","mmio":true,"result":4\}' "$T/trace" &&
+	grep -Eq '"op":"dma","dev":"0000:00:03.0","iova":"0x200000","len":4096,"dir":"from-memory","result":0\}' "$T/trace" &&
+	grep -Eq '"op":"irq","dev":"0000:00:03.0","index":"msi","vector":0\}' "$T/trace" &&
 	# Every line is one JSON object with a timestamp.
 	! grep -Ev '^\{"ts":[0-9]+\.[0-9]{6},"op":"[a-z_]+",.*\}$' "$T/trace" &&
-	kill -0 "$trace_pid" # still streaming
+	# The text form (one line an event, the ioctl by name) and filters (only
+	# edu's DMA and interrupts): those tracers may have started listening
+	# after the run above, so edu runs until they show it.
+	local text_re='^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} ioctl pid=[0-9]+ \[vfio-device\] 0000:00:03.0 cmd=0x3b6c VFIO_DEVICE_GET_REGION_INFO argsz=32 index=0 -> argsz=32 flags=0x7 size=0x100000 offset=0x0 = 0$'
+	for _ in $(seq 50); do
+		grep -q '"op":"irq"' "$T/trace.edu" && grep -Eq "$text_re" "$T/trace.text" && break
+		"$UVFIO" run --attach "$D" -- "$EDU" >/dev/null || return 1
+		sleep 0.1
+	done
+	grep -Eq "$text_re" "$T/trace.text" &&
+	grep -q '"op":"dma"' "$T/trace.edu" && grep -q '"op":"irq"' "$T/trace.edu" &&
+	! grep -Ev '"op":"(dma|irq)","dev":"0000:00:03.0"' "$T/trace.edu" &&
+	fails_with 2 "unknown kind 'frob'" "$UVFIO" --dir "$D" trace --kind frob &&
+	fails_with 2 "--format is text or json" "$UVFIO" --dir "$D" trace --format xml &&
+	kill -0 "$trace_pid" && # still streaming
+	kill "$text_pid" "$edu_pid"
 }
 
 # Mediated-device parents at run time: uvfio mdev-parent add, list, remove.

@@ -47,7 +47,7 @@ export HELPERS
 # lets go, then succeeds; the trace shows the ask/take sequence in order.
 t_unbind_ask_take() {
 	timeout 90 "$UVFIO" run -- bash -c "$HELPERS"'
-		"$UVFIO" trace > $OUT/trace.txt &
+		"$UVFIO" trace --format json > $OUT/trace.txt &
 		tracer=$!
 		sleep 0.2
 		bind_vfio $edu
@@ -227,7 +227,7 @@ t_tree_during_removal() {
 # logged once for each, the removal goes on, and completes when the program lets go.
 t_writer_goes_away() {
 	timeout 90 "$UVFIO" run -- bash -c "$HELPERS"'
-		"$UVFIO" trace > $OUT/trace.txt &
+		"$UVFIO" trace --format json > $OUT/trace.txt &
 		tracer=$!
 		bind_vfio $edu
 		"$HOLDER" $edu 1 2000 > $OUT/holder.txt &

@@ -709,5 +709,11 @@ int iommu_dma_rw(struct device *dev, u64 iova, void *buf, size_t len, bool write
 	/* A user's domain (VFIO) that has no translation for it: the IOMMU says so. */
 	if (ret && fault != UINT64_MAX)
 		dmar_fault(group->iommu, dev, fault, write);
+	if (world_tracing(group->iommu->world))
+		world_trace(group->iommu->world,
+			    "{\"op\":\"dma\",\"dev\":\"%s\",\"iova\":\"0x%llx\",\"len\":%zu,"
+			    "\"dir\":\"%s\",\"result\":%d}",
+			    dev_name(dev), (unsigned long long)iova, len,
+			    write ? "to-memory" : "from-memory", ret);
 	return ret;
 }

@@ -58,17 +58,31 @@ static struct vfio_pci_irq_ctx *vfio_irq_ctx_get(struct vfio_pci_core_device *vd
 	return index < vdev->num_ctx ? &vdev->ctx[index] : NULL;
 }
 
+/* The trace's {"op":"irq"}: which of the device's interrupts reached its user. */
+static void vfio_trace_irq(struct vfio_pci_core_device *vdev, const char *index, long vector)
+{
+	struct uvfio_world *w = vdev->pdev->bus->world;
+
+	if (world_tracing(w))
+		world_trace(w, "{\"op\":\"irq\",\"dev\":\"%s\",\"index\":\"%s\",\"vector\":%ld}",
+			    dev_name(&vdev->pdev->dev), index, vector);
+}
+
 /* Signals trigger, taking a reference under irqlock so a concurrent swap cannot free it. */
 static void vfio_signal_ctx(struct vfio_pci_core_device *vdev, struct vfio_pci_irq_ctx *ctx)
 {
+	static const char *const names[] = { "intx", "msi", "msix" };
 	struct eventfd_ctx *trigger;
+	int type;
 
 	mutex_lock(&vdev->irqlock);
 	trigger = ctx->trigger ? eventfd_ctx_get(ctx->trigger) : NULL;
+	type = vdev->irq_type;
 	mutex_unlock(&vdev->irqlock);
 	if (trigger) {
 		eventfd_signal(trigger);
 		eventfd_ctx_put(trigger);
+		vfio_trace_irq(vdev, type >= 0 && type < 3 ? names[type] : "?", ctx - vdev->ctx);
 	}
 }
 
