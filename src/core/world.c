@@ -17,6 +17,7 @@
 #include "machine/machine.h"
 #include "uvfio/uvfio.h"
 #include "race.h"
+#include "pci/pci-sysfs.h"
 #include "world.h"
 
 struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name)
@@ -314,6 +315,13 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	vfio_init(&w->vfio, w);
 	class_registry_init(&w->classes);
 	mdev_core_init(&w->mdev, w);
+	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
+	sysfs_root_init(&w->sysfs, w);
+	pci_sysfs_init(&w->sysfs, w);
+	iommu_sysfs_init(&w->sysfs, &w->iommu);
+	vfio_sysfs_init(&w->sysfs, &w->vfio);
+	class_sysfs_init(&w->sysfs, &w->classes);
+	mdev_sysfs_init(&w->sysfs, &w->mdev);
 	ret = world_register_drivers(w);
 	if (ret) {
 		snprintf(err, errlen, "registering drivers: %s", strerror(-ret));
@@ -426,6 +434,7 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	vfio_exit(&w->vfio);
 	iommu_destroy(&w->iommu);
 	class_registry_destroy(&w->classes);
+	sysfs_root_destroy(&w->sysfs);
 	bus_destroy(&w->pci_bus);
 	mutex_destroy(&w->topology_lock);
 	printk_log_destroy(&w->log);
@@ -473,4 +482,68 @@ void world_trace(struct uvfio_world *w, const char *fmt, ...)
 void uvfio_world_flush(struct uvfio_world *w)
 {
 	loop_flush(w->loop);
+}
+
+/* ------------------------------------------------------------------ sysfs */
+
+int uvfio_sysfs_stat(struct uvfio_world *w, const char *path, struct uvfio_sysfs_stat *st)
+{
+	return sysfs_stat(&w->sysfs, path, st);
+}
+
+int uvfio_sysfs_readdir(struct uvfio_world *w, const char *path, uvfio_sysfs_filldir_t fn,
+			void *arg)
+{
+	return sysfs_readdir(&w->sysfs, path, fn, arg);
+}
+
+ssize_t uvfio_sysfs_pread(struct uvfio_world *w, const char *path, void *buf, size_t size,
+			  long long off)
+{
+	return sysfs_pread(&w->sysfs, path, buf, size, off);
+}
+
+ssize_t uvfio_sysfs_read(struct uvfio_world *w, const char *path, void *buf, size_t size)
+{
+	return sysfs_pread(&w->sysfs, path, buf, size, 0);
+}
+
+ssize_t uvfio_sysfs_readlink(struct uvfio_world *w, const char *path, char *buf, size_t size)
+{
+	return sysfs_readlink(&w->sysfs, path, buf, size);
+}
+
+/*
+ * Every write is traced once it returns, with who wrote, the path, the bytes
+ * (at most 256, JSON-escaped) and the result (count or -errno):
+ * {"op":"sysfs_write","pid":1234,"path":"/sys/...","value":"0000:00:03.0\n","len":13,"result":13}
+ */
+ssize_t uvfio_sysfs_pwrite_as(struct uvfio_world *w, const struct uvfio_writer *who,
+			      const char *path, const void *buf, size_t len, long long off)
+{
+	const struct uvfio_writer *old = set_current_writer(who);
+	char epath[512], evalue[1600];
+	ssize_t ret = sysfs_pwrite(&w->sysfs, path, buf, len, off);
+
+	set_current_writer(old);
+	if (w->trace) {
+		json_escape(epath, sizeof(epath), path, strlen(path));
+		json_escape(evalue, sizeof(evalue), buf, min(len, (size_t)256));
+		world_trace(w,
+			    "{\"op\":\"sysfs_write\",\"pid\":%d,\"path\":\"%s\",\"value\":\"%s\","
+			    "\"len\":%zu,\"off\":%lld,\"result\":%zd}",
+			    who ? (int)who->pid : 0, epath, evalue, len, off, ret);
+	}
+	return ret;
+}
+
+ssize_t uvfio_sysfs_pwrite(struct uvfio_world *w, const char *path, const void *buf, size_t len,
+			   long long off)
+{
+	return uvfio_sysfs_pwrite_as(w, NULL, path, buf, len, off);
+}
+
+ssize_t uvfio_sysfs_write(struct uvfio_world *w, const char *path, const void *buf, size_t len)
+{
+	return uvfio_sysfs_pwrite(w, path, buf, len, 0);
 }

@@ -8,6 +8,7 @@
 
 #include "base/class.h"
 #include "base/device.h"
+#include "base/sysfs.h"
 #include "iommu/iommu.h"
 #include "mdev/mdev.h"
 #include "pci/pci.h"
@@ -34,6 +35,7 @@ struct uvfio_world {
 	struct class_registry classes; /* virtual class devices (base/class.c) */
 	struct mdev_core mdev; /* the mdev bus, instances and parents (mdev/) */
 	struct printk_log log; /* the kernel log: /dev/kmsg, syslog(2) (printk/) */
+	struct sysfs_root sysfs; /* the tree each subsystem hangs its entries into (base/sysfs.h) */
 	/* Host drivers and vfio-pci, registered at creation. */
 	struct pci_driver *drivers[8];
 	unsigned int ndrivers;

@@ -44,8 +44,8 @@ struct stress {
 	atomic_int requests_seen;
 	/*
 	 * The IOMMU group of EDU, NIC A and NIC B as the remover last saw it
-	 * (-1: out). Sessions use it rather than reading the iommu_group link
-	 * while a removal may free the group (see docs/races.md).
+	 * (-1: out). Sessions open the group the remover published; the link a
+	 * session reads may already name the next one.
 	 */
 	atomic_int group[3];
 };
@@ -384,8 +384,15 @@ static void *stress_thread(void *arg)
 		/* A process per few sessions: exits close whatever a session left open. */
 		p = uvfio_proc_new(s->w, NULL);
 		ASSERT_TRUE(p);
-		for (int i = 0, n = 1 + (int)pick(wk, 4); i < n && time_left(s); i++)
+		for (int i = 0, n = 1 + (int)pick(wk, 4); i < n && time_left(s); i++) {
+			/*
+			 * Read a function's iommu_group link while the remover may
+			 * be freeing that group: present or ENOENT, never freed
+			 * memory (docs/races.md).
+			 */
+			(void)group_now(s->w, bdfs[pick(wk, 3)]);
 			session(wk, p, (int)pick(wk, 3));
+		}
 		uvfio_proc_free(p);
 	}
 	return NULL;

@@ -2,9 +2,9 @@
 /*
  * Virtual class devices (drivers/base/class.c, device_create() of a device
  * with no parent and no bus): /sys/devices/virtual/<class>/<name>, linked
- * from /sys/class/<class>/<name>, with uevent, subsystem and power/. The
- * directory also shows what mdev adds to a device that is an mdev parent
- * (mdev_supported_types, the instances).
+ * from /sys/class/<class>/<name>, with uevent, subsystem and power/; what
+ * other subsystems add to a device's directory (an mdev parent's types and
+ * instances) comes from their SYSFS_DEVICE_CHILD providers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "base/class.h"
-#include "base/sysfs_priv.h"
-#include "mdev/mdev.h"
+#include "base/sysfs.h"
 #include "world.h"
 
 struct virtual_device {
@@ -56,15 +55,18 @@ static struct class *__class_find(struct class_registry *reg, const char *name)
 	return NULL;
 }
 
-struct class *class_find(struct uvfio_world *w, const char *name)
+static struct class *class_find(struct class_registry *reg, const char *name)
 {
 	struct class *cls;
 
-	mutex_lock(&w->classes.lock);
-	cls = __class_find(&w->classes, name);
-	mutex_unlock(&w->classes.lock);
+	mutex_lock(&reg->lock);
+	cls = __class_find(reg, name);
+	mutex_unlock(&reg->lock);
 	return cls;
 }
+
+static const struct sysfs_dir class_dev_dir;
+static int class_dev_path(struct device *dev, char *buf, size_t size);
 
 static struct class *class_get_or_create(struct uvfio_world *w, const char *name)
 {
@@ -78,21 +80,13 @@ static struct class *class_get_or_create(struct uvfio_world *w, const char *name
 		snprintf(cls->name, sizeof(cls->name), "%s", name);
 		cls->type.name = cls->name;
 		cls->type.match = class_match;
+		cls->type.dev_dir = &class_dev_dir;
+		cls->type.dev_path = class_dev_path;
 		bus_init(&cls->bus, &cls->type, w);
 		list_add_tail(&cls->node, &reg->classes);
 	}
 	mutex_unlock(&reg->lock);
 	return cls;
-}
-
-void class_list_names(struct uvfio_world *w, struct sysfs_names *out)
-{
-	struct class *cls;
-
-	mutex_lock(&w->classes.lock);
-	list_for_each_entry(cls, &w->classes.classes, node)
-		names_add(out, "%s", cls->name);
-	mutex_unlock(&w->classes.lock);
 }
 
 static void virtual_device_release(struct device *dev)
@@ -158,10 +152,22 @@ const char *dev_driver_string(struct device *dev)
 
 /* ------------------------------------------------------------------ sysfs */
 
-static struct device *class_device_find(struct uvfio_world *w, const char *cls_name,
+static struct class_registry *ctx_registry(const struct sysfs_ctx *c)
+{
+	return c->data;
+}
+
+/* A class device's directory: /sys/devices/virtual/<class>/<name>. */
+static int class_dev_path(struct device *dev, char *buf, size_t size)
+{
+	return snprintf(buf, size, "/sys/devices/virtual/%s/%s", virtual_device_class(dev),
+			dev_name(dev));
+}
+
+static struct device *class_device_find(struct class_registry *reg, const char *cls_name,
 					const char *name)
 {
-	struct class *cls = class_find(w, cls_name);
+	struct class *cls = class_find(reg, cls_name);
 	struct device *dev;
 
 	if (!cls)
@@ -175,9 +181,9 @@ static struct device *class_device_find(struct uvfio_world *w, const char *cls_n
 	return dev;
 }
 
-static void class_devices_list(struct uvfio_world *w, const char *cls_name, struct sysfs_names *out)
+static void class_devices_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
-	struct class *cls = class_find(w, cls_name);
+	struct class *cls = class_find(ctx_registry(c), c->name);
 	struct device *dev;
 
 	if (!cls)
@@ -188,45 +194,6 @@ static void class_devices_list(struct uvfio_world *w, const char *cls_name, stru
 	mutex_unlock(&cls->bus.lock);
 }
 
-void class_sysfs_virtual_list(struct sysfs_ctx *c, struct sysfs_names *out)
-{
-	class_list_names(c->w, out);
-}
-
-int class_sysfs_virtual_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	if (!class_find(c->w, name))
-		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = SK_VIRTUAL_CLASS } };
-	snprintf(out->c.name, sizeof(out->c.name), "%s", name);
-	return 0;
-}
-
-int class_sysfs_class_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	int ret = class_sysfs_virtual_lookup(c, name, out);
-
-	if (!ret)
-		out->c.kind = SK_CLASS_CLASS;
-	return ret;
-}
-
-/* devices/virtual/<class> */
-static void virtual_class_list(struct sysfs_ctx *c, struct sysfs_names *out)
-{
-	class_devices_list(c->w, c->name, out);
-}
-
-static int virtual_class_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	struct device *dev = class_device_find(c->w, c->name, name);
-
-	if (!dev)
-		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = SK_CLASS_DEV, .dev = dev } };
-	return 0;
-}
-
 /* devices/virtual/<class>/<name> */
 static int target_class(struct sysfs_ctx *c, char *buf, size_t size)
 {
@@ -234,54 +201,83 @@ static int target_class(struct sysfs_ctx *c, char *buf, size_t size)
 }
 
 static const struct sysfs_attr class_dev_attrs[] = {
-	DIR("power", SK_EMPTY),
-	LNK("subsystem", target_class),
-	RW("uevent", show_empty, store_uevent),
+	ATTR_DIR("power", &sysfs_empty_dir),
+	ATTR_LNK("subsystem", target_class),
+	ATTR_RW("uevent", show_empty, store_uevent),
 	{ NULL },
 };
 
-static void class_dev_list(struct sysfs_ctx *c, struct sysfs_names *out)
-{
-	if (mdev_sysfs_is_parent(c))
-		names_add(out, "mdev_supported_types");
-	mdev_sysfs_children_list(c, out);
-}
+static const struct sysfs_dir class_dev_dir = { .attrs = class_dev_attrs,
+						.slot = SYSFS_DEVICE_CHILD };
 
-static int class_dev_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
+/* devices/virtual/<class> */
+static int virtual_class_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
 {
-	if (!strcmp(name, "mdev_supported_types"))
-		return mdev_sysfs_types_lookup(c, out);
-	return mdev_sysfs_child_lookup(c, name, out);
-}
-
-/* class/<class>/<name> → the device's directory */
-static int target_class_dev(struct sysfs_ctx *c, char *buf, size_t size)
-{
-	return sysfs_dev_path(c->w, c->dev, buf, size);
-}
-
-static const struct sysfs_attr class_dev_link = LNK(NULL, target_class_dev);
-
-static int class_class_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	struct device *dev = class_device_find(c->w, c->name, name);
+	struct device *dev = class_device_find(ctx_registry(c), c->name, name);
 
 	if (!dev)
 		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = c->kind, .dev = dev },
-				    .attr = &class_dev_link };
+	sysfs_dir_node(c, &class_dev_dir, dev, out);
+	out->c.data = NULL;
 	return 0;
 }
 
-static const struct sysfs_attr no_attrs[] = { { NULL } };
+static const struct sysfs_dir virtual_class_dir = { .list = class_devices_list,
+						    .lookup = virtual_class_lookup };
 
-static const struct sysfs_dir class_dirs[] = {
-	[SK_VIRTUAL_CLASS - SK_EXT_FIRST] = { no_attrs, virtual_class_list, virtual_class_lookup },
-	[SK_CLASS_DEV - SK_EXT_FIRST] = { class_dev_attrs, class_dev_list, class_dev_lookup },
-	[SK_CLASS_CLASS - SK_EXT_FIRST] = { no_attrs, virtual_class_list, class_class_lookup },
-};
-
-const struct sysfs_dir *class_sysfs_dir(enum sysfs_kind kind)
+/* class/<class>/<name> → the device's directory */
+static int class_class_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
 {
-	return &class_dirs[kind - SK_EXT_FIRST];
+	struct device *dev = class_device_find(ctx_registry(c), c->name, name);
+
+	if (!dev)
+		return -ENOENT;
+	sysfs_link_node(c, &sysfs_dev_link, dev, out);
+	return 0;
+}
+
+static const struct sysfs_dir class_class_dir = { .list = class_devices_list,
+						  .lookup = class_class_lookup };
+
+/* The providers of /sys/devices/virtual and /sys/class: a directory per class. */
+static void classes_list(struct sysfs_ctx *c, struct sysfs_names *out)
+{
+	struct class_registry *reg = ctx_registry(c);
+	struct class *cls;
+
+	mutex_lock(&reg->lock);
+	list_for_each_entry(cls, &reg->classes, node)
+		names_add(out, "%s", cls->name);
+	mutex_unlock(&reg->lock);
+}
+
+static int classes_lookup(struct sysfs_ctx *c, const char *name, const struct sysfs_dir *dir,
+			  struct sysfs_node *out)
+{
+	if (!class_find(ctx_registry(c), name))
+		return -ENOENT;
+	sysfs_dir_node(c, dir, NULL, out);
+	snprintf(out->c.name, sizeof(out->c.name), "%s", name);
+	return 0;
+}
+
+static int virtual_classes_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
+{
+	return classes_lookup(c, name, &virtual_class_dir, out);
+}
+
+static int class_classes_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
+{
+	return classes_lookup(c, name, &class_class_dir, out);
+}
+
+static const struct sysfs_dir virtual_provider = { .list = classes_list,
+						   .lookup = virtual_classes_lookup };
+static const struct sysfs_dir class_provider = { .list = classes_list,
+						 .lookup = class_classes_lookup };
+
+void class_sysfs_init(struct sysfs_root *root, struct class_registry *reg)
+{
+	sysfs_add_provider(root, SYSFS_VIRTUAL, &virtual_provider, reg);
+	sysfs_add_provider(root, SYSFS_CLASS, &class_provider, reg);
 }

@@ -21,7 +21,7 @@
 
 #include "base/device.h"
 
-struct sysfs_names;
+struct sysfs_root;
 
 struct class_registry {
 	struct mutex lock; /* classes */
@@ -38,10 +38,8 @@ struct class {
 void class_registry_init(struct class_registry *reg);
 /* Frees the classes; their devices are gone by then. */
 void class_registry_destroy(struct class_registry *reg);
-/* The class named name, or NULL. Classes live as long as the world. */
-struct class *class_find(struct uvfio_world *w, const char *name);
-/* Adds the name of every class to out (names_add). */
-void class_list_names(struct uvfio_world *w, struct sysfs_names *out);
+/* /sys/devices/virtual/<class> and /sys/class/<class> for every class. */
+void class_sysfs_init(struct sysfs_root *root, struct class_registry *reg);
 /* The class name of a virtual class device, NULL for any other device. */
 const char *virtual_device_class(struct device *dev);
 /* dev_driver_string(): the bound driver's name, else the bus's (a class device: its class). */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/device.h"
+#include "base/module.h"
 #include "uvfio/uvfio.h"
 #include "world.h"
 
@@ -76,10 +77,12 @@ void bus_init(struct bus *bus, const struct bus_type *type, struct uvfio_world *
 	init_rwsem(&bus->notifier_rwsem, "bus->notifier_rwsem");
 	INIT_LIST_HEAD(&bus->notifiers);
 	bus->drivers_autoprobe = true;
+	pthread_cond_init(&bus->drivers_idle, NULL);
 }
 
 void bus_destroy(struct bus *bus)
 {
+	pthread_cond_destroy(&bus->drivers_idle);
 	mutex_destroy(&bus->lock);
 	rwsem_destroy(&bus->notifier_rwsem);
 }
@@ -429,6 +432,8 @@ int driver_register(struct device_driver *drv, struct bus *bus)
 	}
 	list_add_tail(&drv->bus_node, &bus->drivers);
 	mutex_unlock(&bus->lock);
+	if (bus->sysfs && drv->mod_name)
+		sysfs_module_add(bus->sysfs, drv->mod_name, NULL, NULL);
 	if (bus->drivers_autoprobe)
 		driver_attach(drv);
 	return 0;
@@ -457,6 +462,8 @@ void driver_unregister(struct device_driver *drv)
 	}
 	mutex_lock(&bus->lock);
 	list_del_init(&drv->bus_node);
+	while (drv->sysfs_active)
+		mutex_cond_wait(&bus->lock, &bus->drivers_idle);
 	mutex_unlock(&bus->lock);
 }
 
@@ -468,6 +475,28 @@ struct device_driver *driver_find(const char *name, struct bus *bus)
 	found = bus_find_driver_locked(bus, name);
 	mutex_unlock(&bus->lock);
 	return found;
+}
+
+struct device_driver *driver_sysfs_get(const char *name, struct bus *bus)
+{
+	struct device_driver *found;
+
+	mutex_lock(&bus->lock);
+	found = bus_find_driver_locked(bus, name);
+	if (found)
+		found->sysfs_active++;
+	mutex_unlock(&bus->lock);
+	return found;
+}
+
+void driver_sysfs_put(struct device_driver *drv)
+{
+	struct bus *bus = drv->bus;
+
+	mutex_lock(&bus->lock);
+	if (!--drv->sysfs_active)
+		pthread_cond_broadcast(&bus->drivers_idle);
+	mutex_unlock(&bus->lock);
 }
 
 int driver_attach(struct device_driver *drv)

@@ -26,6 +26,9 @@ struct bus;
 struct device;
 struct device_driver;
 struct iommu_group;
+struct sysfs_attr;
+struct sysfs_dir;
+struct sysfs_root;
 struct uvfio_world;
 
 /* Bus notifier events, in the kernel's enum order. */
@@ -56,6 +59,15 @@ struct bus_type {
 	int (*dma_configure)(struct device *dev);
 	void (*dma_cleanup)(struct device *dev);
 	bool driver_override; /* the bus supports driver_override */
+	/*
+	 * sysfs (base/bus.c, docs/design.md "Layering"): a device's directory,
+	 * its canonical path (NULL: below its parent), and what the bus adds to
+	 * /sys/bus/<name> and to each of its drivers' directories.
+	 */
+	const struct sysfs_dir *dev_dir;
+	int (*dev_path)(struct device *dev, char *buf, size_t size);
+	const struct sysfs_attr *bus_attrs;
+	const struct sysfs_attr *drv_attrs;
 };
 
 /* One bus of a world: its devices, drivers and notifier chain. */
@@ -68,10 +80,13 @@ struct bus {
 	struct rw_semaphore notifier_rwsem;
 	struct list_head notifiers;
 	bool drivers_autoprobe; /* protected by lock */
+	struct sysfs_root *sysfs; /* set by bus_register: /sys/bus/<name> exists */
+	pthread_cond_t drivers_idle; /* with lock: a driver's sysfs_active dropped to 0 */
 };
 
 struct device_driver {
 	const char *name;
+	const char *mod_name; /* its /sys/module entry (KBUILD_MODNAME); NULL: none */
 	struct bus *bus;
 	int (*probe)(struct device *dev);
 	void (*remove)(struct device *dev);
@@ -80,6 +95,8 @@ struct device_driver {
 	bool suppress_bind_attrs;
 	struct list_head bus_node; /* protected by bus->lock */
 	struct list_head devices; /* bound devices (device.driver_node); protected by bus->lock */
+	/* Stores on its sysfs files under way (bus->lock); driver_unregister waits them out. */
+	unsigned int sysfs_active;
 };
 
 /* What a device's power/ directory shows (the kernel's struct dev_pm_info). */
@@ -151,6 +168,8 @@ struct device *bus_find_device_by_name(struct bus *bus, const char *name);
 
 void bus_init(struct bus *bus, const struct bus_type *type, struct uvfio_world *w);
 void bus_destroy(struct bus *bus);
+/* bus_register's sysfs part: /sys/bus/<name> with the bus core's files (base/bus.c). */
+void bus_sysfs_add(struct bus *bus, struct sysfs_root *root);
 int bus_register_notifier(struct bus *bus, struct notifier_block *nb);
 void bus_unregister_notifier(struct bus *bus, struct notifier_block *nb);
 void bus_notify(struct device *dev, enum bus_notify_event event);
@@ -160,6 +179,13 @@ void bus_rescan_devices(struct bus *bus);
 int driver_register(struct device_driver *drv, struct bus *bus);
 void driver_unregister(struct device_driver *drv);
 struct device_driver *driver_find(const char *name, struct bus *bus);
+/*
+ * driver_find for a store on the driver's sysfs files: the driver cannot
+ * finish unregistering until driver_sysfs_put (kernfs drains active
+ * references of the files it removes). NULL if there is no such driver.
+ */
+struct device_driver *driver_sysfs_get(const char *name, struct bus *bus);
+void driver_sysfs_put(struct device_driver *drv);
 /* Binds every unbound matching device (driver_attach). */
 int driver_attach(struct device_driver *drv);
 

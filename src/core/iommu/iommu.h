@@ -121,6 +121,9 @@ struct iommu_group *iommu_group_get(struct device *dev);
 struct iommu_group *iommu_group_ref_get(struct iommu_group *group);
 void iommu_group_put(struct iommu_group *group);
 int iommu_group_id(struct iommu_group *group);
+/* /sys/kernel/iommu_groups (iommu/iommu-sysfs.c). */
+struct sysfs_root;
+void iommu_sysfs_init(struct sysfs_root *root, struct iommu *iommu);
 int iommu_group_for_each_dev(struct iommu_group *group, void *data,
 			     int (*fn)(struct device *dev, void *data));
 /* Reserved regions of the group, merged and sorted; returns the count written (≤ max). */

@@ -55,6 +55,11 @@ struct mdev_core {
 	struct list_head models; /* of mdev_parent_instance (mdev_models.c) */
 };
 
+/* mdev's sysfs (mdev/mdev_sysfs.c): an instance's directory and the registration. */
+struct sysfs_dir;
+struct sysfs_root;
+extern const struct sysfs_dir mdev_sysfs_dir;
+void mdev_sysfs_init(struct sysfs_root *root, struct mdev_core *core);
 void mdev_core_init(struct mdev_core *core, struct uvfio_world *w);
 /* Unregisters and frees every parent made from a model (mdev_models.c). */
 void mdev_models_exit(struct mdev_core *core);

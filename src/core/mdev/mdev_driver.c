@@ -38,6 +38,7 @@ static const struct bus_type mdev_bus_type = {
 	.match = mdev_match,
 	.probe = mdev_probe,
 	.remove = mdev_remove,
+	.dev_dir = &mdev_sysfs_dir,
 };
 
 bool dev_is_mdev(struct device *dev)

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * The sysfs side of mdev (drivers/vfio/mdev/mdev_sysfs.c, digest §4.6),
- * rendered on demand like the rest of the tree (base/sysfs_priv.h):
+ * rendered on demand like the rest of the tree (base/sysfs.h); /sys/bus/mdev
+ * is the bus core's (base/bus.c), an instance's vfio-dev/ VFIO's:
  *
- *   /sys/bus/mdev/{devices,drivers/<drv>/{bind,unbind},drivers_probe,...}
  *   /sys/class/mdev_bus/<parent>                    → the parent's directory
  *   <parent>/mdev_supported_types/<drv>-<type>/     name, description,
  *        device_api, available_instances, create, devices/
  *   <parent>/<uuid>/                                remove, mdev_type, driver,
- *        iommu_group, subsystem, uevent, power/, vfio-dev/vfioN/
+ *        iommu_group, subsystem, uevent, power/
  *
  * A parent's directories are reached with a user reference on the parent
  * (mdev_parent_tryget), so its types stay valid while a store runs; an
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/sysfs_priv.h"
+#include "base/sysfs.h"
 #include "mdev/mdev.h"
 #include "world.h"
 
@@ -73,125 +73,80 @@ static int mdev_group_id(struct uvfio_world *w, struct device *dev)
 	return id;
 }
 
-static int target_dev(struct sysfs_ctx *c, char *buf, size_t size)
+static void parent_get(void *obj)
 {
-	return sysfs_dev_path(c->w, c->dev, buf, size);
+	mdev_parent_get(obj);
 }
 
-static const struct sysfs_attr dev_link = LNK(NULL, target_dev);
-
-/* ------------------------------------------------------- class device side */
-
-bool mdev_sysfs_is_parent(struct sysfs_ctx *c)
+static void parent_put(void *obj)
 {
-	struct mdev_parent *parent = mdev_parent_find(c->w, c->dev);
-
-	if (!parent)
-		return false;
-	mdev_parent_put(parent);
-	return true;
+	mdev_parent_put(obj);
 }
 
-void mdev_sysfs_children_list(struct sysfs_ctx *c, struct sysfs_names *out)
-{
-	struct mdev_core *core = &c->w->mdev;
-	struct mdev_device *mdev;
+static const struct sysfs_ref_ops parent_ref = { parent_get, parent_put };
 
-	mutex_lock(&core->list_lock);
-	list_for_each_entry(mdev, &core->devices, next)
-		if (mdev->added && mdev->dev.parent == c->dev)
-			names_add(out, "%s", dev_name(&mdev->dev));
-	mutex_unlock(&core->list_lock);
+static struct mdev_parent *ctx_parent(const struct sysfs_ctx *c)
+{
+	return c->obj;
 }
 
-int mdev_sysfs_child_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
+static struct mdev_type *ctx_type(const struct sysfs_ctx *c)
 {
-	struct mdev_device *mdev = mdev_find(c->w, name, c->dev);
-
-	if (!mdev)
-		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = SK_MDEV, .dev = &mdev->dev } };
-	return 0;
-}
-
-int mdev_sysfs_types_lookup(struct sysfs_ctx *c, struct sysfs_node *out)
-{
-	struct mdev_parent *parent = mdev_parent_find(c->w, c->dev);
-
-	if (!parent)
-		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w,
-					   .kind = SK_MDEV_TYPES,
-					   .dev = get_device(c->dev),
-					   .mparent = parent } };
-	return 0;
-}
-
-int mdev_sysfs_group_member_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	struct mdev_device *mdev = mdev_find(c->w, name, NULL);
-
-	if (!mdev)
-		return -ENOENT;
-	if (mdev_group_id(c->w, &mdev->dev) != iommu_group_id(c->group)) {
-		put_device(&mdev->dev);
-		return -ENOENT;
-	}
-	out->c = *c;
-	sysfs_ctx_get(&out->c);
-	out->c.dev = &mdev->dev; /* takes over the reference of mdev_find */
-	out->attr = &dev_link;
-	return 0;
+	return c->data;
 }
 
 /* ------------------------------------------------------------------- types */
 
+static const struct sysfs_dir type_dir;
+
 static void types_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
-	for (unsigned int i = 0; i < c->mparent->nr_types; i++)
-		names_add(out, "%s", c->mparent->types[i]->dirname);
+	for (unsigned int i = 0; i < ctx_parent(c)->nr_types; i++)
+		names_add(out, "%s", ctx_parent(c)->types[i]->dirname);
 }
 
 static int types_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
 {
-	for (unsigned int i = 0; i < c->mparent->nr_types; i++) {
-		if (strcmp(c->mparent->types[i]->dirname, name))
+	for (unsigned int i = 0; i < ctx_parent(c)->nr_types; i++) {
+		if (strcmp(ctx_parent(c)->types[i]->dirname, name))
 			continue;
 		out->c = *c;
 		sysfs_ctx_get(&out->c);
-		out->c.kind = SK_MDEV_TYPE;
-		out->c.mtype = c->mparent->types[i];
+		out->c.dir = &type_dir;
+		out->c.data = ctx_parent(c)->types[i]; /* valid while the parent is held */
 		out->attr = NULL;
 		return 0;
 	}
 	return -ENOENT;
 }
 
+static const struct sysfs_dir types_dir = { .list = types_list, .lookup = types_lookup };
+
 static ssize_t show_type_name(struct sysfs_ctx *c, char *buf)
 {
-	const struct mdev_type *t = c->mtype;
+	const struct mdev_type *t = ctx_type(c);
 
 	return snprintf(buf, SYSFS_PAGE, "%s\n", t->pretty_name ? t->pretty_name : t->sysfs_name);
 }
 
 static bool description_visible(struct sysfs_ctx *c)
 {
-	return c->mparent->mdev_driver->show_description != NULL;
+	return ctx_parent(c)->mdev_driver->show_description != NULL;
 }
 
 static ssize_t show_description(struct sysfs_ctx *c, char *buf)
 {
-	return c->mparent->mdev_driver->show_description(c->mtype, buf);
+	return ctx_parent(c)->mdev_driver->show_description(ctx_type(c), buf);
 }
 
 static ssize_t show_device_api(struct sysfs_ctx *c, char *buf)
 {
-	return snprintf(buf, SYSFS_PAGE, "%s\n", c->mparent->mdev_driver->device_api);
+	return snprintf(buf, SYSFS_PAGE, "%s\n", ctx_parent(c)->mdev_driver->device_api);
 }
 
 static ssize_t show_available_instances(struct sysfs_ctx *c, char *buf)
 {
-	return snprintf(buf, SYSFS_PAGE, "%u\n", mdev_type_available(c->mtype));
+	return snprintf(buf, SYSFS_PAGE, "%u\n", mdev_type_available(ctx_type(c)));
 }
 
 static int hex_value(char ch)
@@ -238,19 +193,26 @@ static ssize_t store_create(struct sysfs_ctx *c, const char *buf, size_t count)
 	ret = uuid_parse(buf, uuid);
 	if (ret)
 		return ret;
-	ret = mdev_device_create(c->mtype, uuid);
+	ret = mdev_device_create(ctx_type(c), uuid);
 	return ret ? ret : (ssize_t)count;
 }
 
+static void type_devices_list(struct sysfs_ctx *c, struct sysfs_names *out);
+static int type_devices_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out);
+static const struct sysfs_dir type_devices_dir = { .list = type_devices_list,
+						   .lookup = type_devices_lookup };
+
 static const struct sysfs_attr type_attrs[] = {
-	RO("available_instances", show_available_instances),
-	WO("create", 0200, store_create),
+	ATTR_RO("available_instances", show_available_instances),
+	ATTR_WO("create", 0200, store_create),
 	{ "description", S_IFREG | 0444, .visible = description_visible, .show = show_description },
-	RO("device_api", show_device_api),
-	DIR("devices", SK_MDEV_TYPE_DEVICES),
-	RO("name", show_type_name),
+	ATTR_RO("device_api", show_device_api),
+	ATTR_DIR("devices", &type_devices_dir),
+	ATTR_RO("name", show_type_name),
 	{ NULL },
 };
+
+static const struct sysfs_dir type_dir = { .attrs = type_attrs };
 
 static void type_devices_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
@@ -259,7 +221,7 @@ static void type_devices_list(struct sysfs_ctx *c, struct sysfs_names *out)
 
 	mutex_lock(&core->list_lock);
 	list_for_each_entry(mdev, &core->devices, next)
-		if (mdev->linked && mdev->type == c->mtype)
+		if (mdev->linked && mdev->type == ctx_type(c))
 			names_add(out, "%s", dev_name(&mdev->dev));
 	mutex_unlock(&core->list_lock);
 }
@@ -271,7 +233,8 @@ static int type_devices_lookup(struct sysfs_ctx *c, const char *name, struct sys
 
 	mutex_lock(&core->list_lock);
 	list_for_each_entry(mdev, &core->devices, next) {
-		if (mdev->linked && mdev->type == c->mtype && !strcmp(dev_name(&mdev->dev), name)) {
+		if (mdev->linked && mdev->type == ctx_type(c) &&
+		    !strcmp(dev_name(&mdev->dev), name)) {
 			found = mdev;
 			get_device(&mdev->dev);
 			break;
@@ -280,8 +243,7 @@ static int type_devices_lookup(struct sysfs_ctx *c, const char *name, struct sys
 	mutex_unlock(&core->list_lock);
 	if (!found)
 		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = c->kind, .dev = &found->dev },
-				    .attr = &dev_link };
+	sysfs_link_node(c, &sysfs_dev_link, &found->dev, out);
 	return 0;
 }
 
@@ -337,7 +299,7 @@ static bool mdev_type_visible(struct sysfs_ctx *c)
 static int target_mdev_type(struct sysfs_ctx *c, char *buf, size_t size)
 {
 	struct mdev_device *mdev = ctx_mdev(c);
-	int len = sysfs_dev_path(c->w, mdev_parent_of(mdev)->dev, buf, size);
+	int len = sysfs_dev_path(mdev_parent_of(mdev)->dev, buf, size);
 
 	if (len < 0)
 		return len;
@@ -402,211 +364,19 @@ static ssize_t show_mdev_uevent(struct sysfs_ctx *c, char *buf)
 	return len;
 }
 
-static bool mdev_vfio_dev_visible(struct sysfs_ctx *c)
-{
-	return sysfs_vfio_dev_index(c->w, c->dev, NULL) >= 0;
-}
-
 static const struct sysfs_attr mdev_attrs[] = {
 	{ "driver", S_IFLNK | 0777, .visible = mdev_driver_visible, .target = target_mdev_driver },
 	{ "iommu_group", S_IFLNK | 0777, .visible = mdev_iommu_group_visible,
 	  .target = target_mdev_iommu_group },
 	{ "mdev_type", S_IFLNK | 0777, .visible = mdev_type_visible, .target = target_mdev_type },
-	DIR("power", SK_EMPTY),
+	ATTR_DIR("power", &sysfs_empty_dir),
 	{ "remove", S_IFREG | 0200, .visible = remove_visible, .store = store_mdev_remove },
-	LNK("subsystem", target_bus_mdev),
-	RW("uevent", show_mdev_uevent, store_uevent),
-	{ "vfio-dev", S_IFDIR | 0755, .dir = SK_MDEV_VFIO_DEV_DIR,
-	  .visible = mdev_vfio_dev_visible },
+	ATTR_LNK("subsystem", target_bus_mdev),
+	ATTR_RW("uevent", show_mdev_uevent, store_uevent),
 	{ NULL },
 };
 
-static void mdev_vfio_dev_dir_list(struct sysfs_ctx *c, struct sysfs_names *out)
-{
-	int index = sysfs_vfio_dev_index(c->w, c->dev, NULL);
-
-	if (index >= 0)
-		names_add(out, "vfio%d", index);
-}
-
-static int mdev_vfio_dev_dir_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	int index = sysfs_vfio_dev_index(c->w, c->dev, NULL), id;
-
-	if (index < 0 || strncmp(name, "vfio", 4) || !sysfs_parse_id(name + 4, &id) || id != index)
-		return -ENOENT;
-	out->c = *c;
-	sysfs_ctx_get(&out->c);
-	out->c.kind = SK_MDEV_VFIO_DEV;
-	out->c.id = index;
-	out->attr = NULL;
-	return 0;
-}
-
-static int target_class_vfio_dev(struct sysfs_ctx *c, char *buf, size_t size)
-{
-	return snprintf(buf, size, "/sys/class/vfio-dev");
-}
-
-static const struct sysfs_attr mdev_vfio_dev_attrs[] = {
-	LNK("device", target_dev),
-	DIR("power", SK_EMPTY),
-	LNK("subsystem", target_class_vfio_dev),
-	RW("uevent", show_empty, store_uevent),
-	{ NULL },
-};
-
-/* ---------------------------------------------------------------- the bus */
-
-static ssize_t store_mdev_drivers_probe(struct sysfs_ctx *c, const char *buf, size_t count)
-{
-	return drivers_probe_store(&c->w->mdev.bus, buf, count);
-}
-
-static ssize_t show_mdev_drivers_autoprobe(struct sysfs_ctx *c, char *buf)
-{
-	struct bus *bus = &c->w->mdev.bus;
-	bool on;
-
-	mutex_lock(&bus->lock);
-	on = bus->drivers_autoprobe;
-	mutex_unlock(&bus->lock);
-	return snprintf(buf, SYSFS_PAGE, "%d\n", on);
-}
-
-static ssize_t store_mdev_drivers_autoprobe(struct sysfs_ctx *c, const char *buf, size_t count)
-{
-	return drivers_autoprobe_store(&c->w->mdev.bus, buf, count);
-}
-
-static const struct sysfs_attr bus_mdev_attrs[] = {
-	DIR("devices", SK_BUS_MDEV_DEVICES),
-	DIR("drivers", SK_BUS_MDEV_DRIVERS),
-	RW("drivers_autoprobe", show_mdev_drivers_autoprobe, store_mdev_drivers_autoprobe),
-	WO("drivers_probe", 0200, store_mdev_drivers_probe),
-	WO("uevent", 0200, store_uevent),
-	{ NULL },
-};
-
-static void bus_mdev_devices_list(struct sysfs_ctx *c, struct sysfs_names *out)
-{
-	struct mdev_core *core = &c->w->mdev;
-	struct mdev_device *mdev;
-
-	mutex_lock(&core->list_lock);
-	list_for_each_entry(mdev, &core->devices, next)
-		if (mdev->added)
-			names_add(out, "%s", dev_name(&mdev->dev));
-	mutex_unlock(&core->list_lock);
-}
-
-static int bus_mdev_devices_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	struct mdev_device *mdev = mdev_find(c->w, name, NULL);
-
-	if (!mdev)
-		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = c->kind, .dev = &mdev->dev },
-				    .attr = &dev_link };
-	return 0;
-}
-
-static void bus_mdev_drivers_list(struct sysfs_ctx *c, struct sysfs_names *out)
-{
-	struct bus *bus = &c->w->mdev.bus;
-	struct device_driver *drv;
-
-	mutex_lock(&bus->lock);
-	list_for_each_entry(drv, &bus->drivers, bus_node)
-		names_add(out, "%s", drv->name);
-	mutex_unlock(&bus->lock);
-}
-
-static int bus_mdev_drivers_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	if (!driver_find(name, &c->w->mdev.bus))
-		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = SK_MDEV_DRIVER } };
-	snprintf(out->c.name, sizeof(out->c.name), "%s", name);
-	return 0;
-}
-
-/*
- * A driver directory is named, not referenced: the vendor may unregister its
- * driver meanwhile, so each store looks the driver up again by name.
- */
-static bool dev_bound_to(struct device *dev, const char *drv_name, bool linked)
-{
-	struct device_driver *drv;
-	bool bound;
-
-	mutex_lock(&dev->bus->lock);
-	drv = linked ? device_linked_driver(dev) : dev->driver;
-	bound = drv && !strcmp(drv->name, drv_name);
-	mutex_unlock(&dev->bus->lock);
-	return bound;
-}
-
-/* bind_store: the mdev bus never matches, so a named instance gets -ENODEV. */
-static ssize_t store_mdev_bind(struct sysfs_ctx *c, const char *buf, size_t count)
-{
-	return -ENODEV;
-}
-
-/* unbind_store: detaches the vendor driver (waits for the VFIO user), leaving an inert mdev. */
-static ssize_t store_mdev_unbind(struct sysfs_ctx *c, const char *buf, size_t count)
-{
-	char name[SYSFS_NAME_MAX];
-	struct device *dev;
-	ssize_t ret = -ENODEV;
-
-	if (sysfs_name_from_buf(buf, count, name, sizeof(name)))
-		return -ENODEV;
-	dev = bus_find_device_by_name(&c->w->mdev.bus, name);
-	if (!dev)
-		return -ENODEV;
-	if (dev_bound_to(dev, c->name, false)) {
-		device_release_driver(dev);
-		ret = (ssize_t)count;
-	}
-	put_device(dev);
-	return ret;
-}
-
-static const struct sysfs_attr mdev_driver_attrs[] = {
-	WO("bind", 0200, store_mdev_bind),
-	WO("uevent", 0200, store_uevent),
-	WO("unbind", 0200, store_mdev_unbind),
-	{ NULL },
-};
-
-static void mdev_driver_list(struct sysfs_ctx *c, struct sysfs_names *out)
-{
-	struct bus *bus = &c->w->mdev.bus;
-	struct device *dev;
-
-	mutex_lock(&bus->lock);
-	list_for_each_entry(dev, &bus->devices, bus_node)
-		if (device_linked_driver(dev) && !strcmp(device_linked_driver(dev)->name, c->name))
-			names_add(out, "%s", dev_name(dev));
-	mutex_unlock(&bus->lock);
-}
-
-static int mdev_driver_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
-{
-	struct mdev_device *mdev = mdev_find(c->w, name, NULL);
-
-	if (!mdev)
-		return -ENOENT;
-	if (!dev_bound_to(&mdev->dev, c->name, true)) { /* the driver's link */
-		put_device(&mdev->dev);
-		return -ENOENT;
-	}
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = c->kind, .dev = &mdev->dev },
-				    .attr = &dev_link };
-	snprintf(out->c.name, sizeof(out->c.name), "%s", c->name);
-	return 0;
-}
+const struct sysfs_dir mdev_sysfs_dir = { .attrs = mdev_attrs, .slot = SYSFS_DEVICE_CHILD };
 
 /* /sys/class/mdev_bus: a link per registered parent (class_compat). */
 static void class_mdev_bus_list(struct sysfs_ctx *c, struct sysfs_names *out)
@@ -637,32 +407,67 @@ static int class_mdev_bus_lookup(struct sysfs_ctx *c, const char *name, struct s
 	mutex_unlock(&core->list_lock);
 	if (!found)
 		return -ENOENT;
-	*out = (struct sysfs_node){ .c = { .w = c->w, .kind = c->kind, .dev = found },
-				    .attr = &dev_link };
+	sysfs_link_node(c, &sysfs_dev_link, found, out);
 	return 0;
 }
 
-static const struct sysfs_attr no_attrs[] = { { NULL } };
+static const struct sysfs_dir class_mdev_bus_dir = { .list = class_mdev_bus_list,
+						     .lookup = class_mdev_bus_lookup };
 
-#define MDEV_DIR(k) [(k)-SK_CLASS_MDEV_BUS]
-static const struct sysfs_dir mdev_dirs[] = {
-	MDEV_DIR(SK_CLASS_MDEV_BUS) = { no_attrs, class_mdev_bus_list, class_mdev_bus_lookup },
-	MDEV_DIR(SK_MDEV_TYPES) = { no_attrs, types_list, types_lookup },
-	MDEV_DIR(SK_MDEV_TYPE) = { type_attrs },
-	MDEV_DIR(SK_MDEV_TYPE_DEVICES) = { no_attrs, type_devices_list, type_devices_lookup },
-	MDEV_DIR(SK_MDEV) = { mdev_attrs },
-	MDEV_DIR(SK_MDEV_VFIO_DEV_DIR) = { no_attrs, mdev_vfio_dev_dir_list,
-					   mdev_vfio_dev_dir_lookup },
-	MDEV_DIR(SK_MDEV_VFIO_DEV) = { mdev_vfio_dev_attrs },
-	MDEV_DIR(SK_BUS_MDEV) = { bus_mdev_attrs },
-	MDEV_DIR(SK_BUS_MDEV_DEVICES) = { no_attrs, bus_mdev_devices_list,
-					  bus_mdev_devices_lookup },
-	MDEV_DIR(SK_BUS_MDEV_DRIVERS) = { no_attrs, bus_mdev_drivers_list,
-					  bus_mdev_drivers_lookup },
-	MDEV_DIR(SK_MDEV_DRIVER) = { mdev_driver_attrs, mdev_driver_list, mdev_driver_lookup },
+static const struct sysfs_attr class_attrs[] = {
+	ATTR_DIR("mdev_bus", &class_mdev_bus_dir),
+	{ NULL },
 };
 
-const struct sysfs_dir *mdev_sysfs_dir(enum sysfs_kind kind)
+static const struct sysfs_dir class_provider = { .attrs = class_attrs };
+
+/* ------------------------------------------- what a device's directory gets */
+
+/* A parent's mdev_supported_types, and its instances as child directories. */
+static void device_child_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
-	return &mdev_dirs[kind - SK_CLASS_MDEV_BUS];
+	struct mdev_core *core = &c->w->mdev;
+	struct mdev_parent *parent = mdev_parent_find(c->w, c->dev);
+	struct mdev_device *mdev;
+
+	if (parent) {
+		names_add(out, "mdev_supported_types");
+		mdev_parent_put(parent);
+	}
+	mutex_lock(&core->list_lock);
+	list_for_each_entry(mdev, &core->devices, next)
+		if (mdev->added && mdev->dev.parent == c->dev)
+			names_add(out, "%s", dev_name(&mdev->dev));
+	mutex_unlock(&core->list_lock);
+}
+
+static int device_child_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
+{
+	struct mdev_device *mdev;
+
+	if (!strcmp(name, "mdev_supported_types")) {
+		struct mdev_parent *parent = mdev_parent_find(c->w, c->dev);
+
+		if (!parent)
+			return -ENOENT;
+		sysfs_dir_node(c, &types_dir, get_device(c->dev), out);
+		out->c.obj = parent;
+		out->c.obj_ops = &parent_ref;
+		return 0;
+	}
+	mdev = mdev_find(c->w, name, c->dev);
+	if (!mdev)
+		return -ENOENT;
+	sysfs_dir_node(c, &mdev_sysfs_dir, &mdev->dev, out);
+	return 0;
+}
+
+static const struct sysfs_dir device_child_provider = { .list = device_child_list,
+							.lookup = device_child_lookup };
+
+void mdev_sysfs_init(struct sysfs_root *root, struct mdev_core *core)
+{
+	bus_sysfs_add(&core->bus, root);
+	sysfs_add_provider(root, SYSFS_CLASS, &class_provider, core);
+	sysfs_add_provider(root, SYSFS_DEVICE_CHILD, &device_child_provider, core);
 }

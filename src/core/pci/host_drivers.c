@@ -81,14 +81,15 @@ static const struct pci_device_id pcieport_ids[] = {
 	{ 0 },
 };
 
-static struct pci_driver *host_driver_new(const char *name, const struct pci_device_id *ids,
-					  int (*probe)(struct pci_dev *,
-						       const struct pci_device_id *),
-					  void (*remove)(struct pci_dev *), bool managed_dma)
+static struct pci_driver *
+host_driver_new(const char *name, const char *mod_name, const struct pci_device_id *ids,
+		int (*probe)(struct pci_dev *, const struct pci_device_id *),
+		void (*remove)(struct pci_dev *), bool managed_dma)
 {
 	struct pci_driver *drv = xzalloc(sizeof(*drv));
 
 	drv->name = name;
+	drv->driver.mod_name = mod_name;
 	drv->id_table = ids;
 	drv->probe = probe;
 	drv->remove = remove;
@@ -98,17 +99,17 @@ static struct pci_driver *host_driver_new(const char *name, const struct pci_dev
 
 struct pci_driver *e1000_host_driver_new(void)
 {
-	return host_driver_new("e1000", e1000_ids, e1000_probe, e1000_remove, false);
+	return host_driver_new("e1000", "e1000", e1000_ids, e1000_probe, e1000_remove, false);
 }
 
 struct pci_driver *pci_stub_driver_new(void)
 {
-	return host_driver_new("pci-stub", NULL, stub_probe, NULL, true);
+	return host_driver_new("pci-stub", "pci_stub", NULL, stub_probe, NULL, true);
 }
 
 struct pci_driver *pcieport_driver_new(void)
 {
-	return host_driver_new("pcieport", pcieport_ids, pcieport_probe, NULL, true);
+	return host_driver_new("pcieport", "pcieportdrv", pcieport_ids, pcieport_probe, NULL, true);
 }
 
 void host_driver_free(struct pci_driver *drv)

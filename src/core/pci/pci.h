@@ -328,6 +328,7 @@ int pci_dma_rw(struct pci_dev *pdev, u64 iova, void *buf, size_t len, bool write
 
 /* Driver registration and the PCI sysfs writes. */
 int pci_register_driver(struct uvfio_world *w, struct pci_driver *drv);
+
 void pci_unregister_driver(struct pci_driver *drv);
 const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct pci_dev *pdev);
 /*

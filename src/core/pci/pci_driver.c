@@ -10,6 +10,7 @@
 
 #include "iommu/iommu.h"
 #include "pci/pci.h"
+#include "pci/pci-sysfs.h"
 #include "world.h"
 
 static bool pci_match_one_device(const struct pci_device_id *id, const struct pci_dev *pdev)
@@ -135,6 +136,10 @@ const struct bus_type pci_bus_type = {
 	.dma_configure = pci_dma_configure,
 	.dma_cleanup = pci_dma_cleanup,
 	.driver_override = true,
+	.dev_dir = &pci_dev_sysfs_dir,
+	.dev_path = pci_sysfs_dev_path,
+	.bus_attrs = pci_bus_sysfs_attrs,
+	.drv_attrs = pci_drv_sysfs_attrs,
 };
 
 int pci_register_driver(struct uvfio_world *w, struct pci_driver *drv)

@@ -194,6 +194,9 @@ struct vfio_device_file {
 	atomic_bool access_granted;
 };
 
+/* VFIO's sysfs and /dev/vfio entries (vfio/vfio_sysfs.c). */
+struct sysfs_root;
+void vfio_sysfs_init(struct sysfs_root *root, struct vfio *vfio);
 void vfio_init(struct vfio *vfio, struct uvfio_world *w);
 void vfio_exit(struct vfio *vfio);
 

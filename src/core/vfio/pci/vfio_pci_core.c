@@ -780,6 +780,7 @@ struct pci_driver *vfio_pci_driver_new(void)
 	struct pci_driver *drv = xzalloc(sizeof(*drv));
 
 	drv->name = "vfio-pci";
+	drv->driver.mod_name = "vfio_pci";
 	drv->id_table = vfio_pci_table;
 	drv->probe = vfio_pci_probe;
 	drv->remove = vfio_pci_remove;
