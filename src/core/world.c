@@ -303,18 +303,18 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	err[0] = '\0';
 	snprintf(w->name, sizeof(w->name), "%s", m->name);
 	world_races_init(w);
-	printk_log_init(&w->log); /* first: everything below may print */
+	printk_log_init(&w->log, &w->trace); /* first: everything below may print */
 	w->loop = loop_new("uvfio-world");
 	mutex_init(&w->rescan_remove_lock, "pci_rescan_remove_lock");
 	mutex_init(&w->topology_lock, "world->topology_lock");
 	INIT_LIST_HEAD(&w->root_buses);
 	INIT_LIST_HEAD(&w->removed);
 	bus_init(&w->pci_bus, &pci_bus_type, w);
-	iommu_init(&w->iommu, w, m->iommu_aw_bits);
+	iommu_init(&w->iommu, w, &w->trace, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
-	vfio_init(&w->vfio, w);
+	vfio_init(&w->vfio, w, &w->trace);
 	class_registry_init(&w->classes);
-	mdev_core_init(&w->mdev, w);
+	mdev_core_init(&w->mdev, w, &w->trace);
 	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
 	sysfs_root_init(&w->sysfs, w);
 	pci_sysfs_init(&w->sysfs, w);
@@ -444,14 +444,14 @@ void uvfio_world_destroy(struct uvfio_world *w)
 
 void uvfio_world_set_tracing(struct uvfio_world *w, bool on)
 {
-	atomic_store_explicit(&w->tracing, on, memory_order_relaxed);
+	atomic_store_explicit(&w->trace.accesses, on, memory_order_relaxed);
 }
 
 void uvfio_world_set_trace(struct uvfio_world *w, void (*fn)(void *arg, const char *line),
 			   void *arg)
 {
-	w->trace_arg = arg;
-	w->trace = fn;
+	w->trace.arg = arg;
+	w->trace.fn = fn;
 }
 
 void uvfio_world_set_settle(struct uvfio_world *w, void (*fn)(void *arg), void *arg)
@@ -468,15 +468,11 @@ void uvfio_world_settle(struct uvfio_world *w)
 
 void world_trace(struct uvfio_world *w, const char *fmt, ...)
 {
-	char line[4096]; /* a kmsg event carries up to 2 KiB of escaped text */
 	va_list ap;
 
-	if (!w->trace)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	trace_vemit(&w->trace, fmt, ap);
 	va_end(ap);
-	w->trace(w->trace_arg, line);
 }
 
 void uvfio_world_flush(struct uvfio_world *w)
@@ -526,13 +522,13 @@ ssize_t uvfio_sysfs_pwrite_as(struct uvfio_world *w, const struct uvfio_writer *
 	ssize_t ret = sysfs_pwrite(&w->sysfs, path, buf, len, off);
 
 	set_current_writer(old);
-	if (w->trace) {
+	if (trace_listening(&w->trace)) {
 		json_escape(epath, sizeof(epath), path, strlen(path));
 		json_escape(evalue, sizeof(evalue), buf, min(len, (size_t)256));
-		world_trace(w,
-			    "{\"op\":\"sysfs_write\",\"pid\":%d,\"path\":\"%s\",\"value\":\"%s\","
-			    "\"len\":%zu,\"off\":%lld,\"result\":%zd}",
-			    who ? (int)who->pid : 0, epath, evalue, len, off, ret);
+		trace_emit(&w->trace,
+			   "{\"op\":\"sysfs_write\",\"pid\":%d,\"path\":\"%s\",\"value\":\"%s\","
+			   "\"len\":%zu,\"off\":%lld,\"result\":%zd}",
+			   who ? (int)who->pid : 0, epath, evalue, len, off, ret);
 	}
 	return ret;
 }

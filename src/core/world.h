@@ -9,6 +9,7 @@
 #include "base/class.h"
 #include "base/device.h"
 #include "base/sysfs.h"
+#include "base/trace.h"
 #include "iommu/iommu.h"
 #include "mdev/mdev.h"
 #include "pci/pci.h"
@@ -40,10 +41,7 @@ struct uvfio_world {
 	struct pci_driver *drivers[8];
 	unsigned int ndrivers;
 	char name[64];
-	/* Where trace events go (uvfio_world_set_trace); read without a lock after set. */
-	void (*trace)(void *arg, const char *line);
-	void *trace_arg;
-	atomic_bool tracing; /* per-access events wanted (uvfio_world_set_tracing) */
+	struct trace_sink trace; /* where events go, handed to each subsystem (base/trace.h) */
 	/* Waits for releases that closes already caused (uvfio_world_set_settle); same rule. */
 	void (*settle)(void *arg);
 	void *settle_arg;
@@ -51,13 +49,12 @@ struct uvfio_world {
 	struct race_registry races;
 };
 
-/* Emits one trace line (JSON object, no newline) if someone listens. */
+/* The front ends' trace lines (the daemon's opens and ioctls): into the world's sink. */
 void world_trace(struct uvfio_world *w, const char *fmt, ...) __printf(2, 3);
 
-/* Whether per-access events (DMA, interrupts) are wanted: test before formatting one. */
 static inline bool world_tracing(struct uvfio_world *w)
 {
-	return atomic_load_explicit(&w->tracing, memory_order_relaxed);
+	return trace_accesses(&w->trace);
 }
 
 struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name);

@@ -119,6 +119,10 @@ struct task {
 	void *priv;
 };
 
+/* The task of an in-process caller (base/task_local.c). */
+struct uvfio_proc;
+struct task *uvfio_proc_task(struct uvfio_proc *p);
+
 static inline struct pinned_pages *pin_user_pages(struct task *t, u64 vaddr, u64 len, bool write)
 {
 	return t->ops->pin_user_pages ? t->ops->pin_user_pages(t, vaddr, len, write) : NULL;

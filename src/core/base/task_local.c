@@ -27,11 +27,8 @@
 
 #include "base/devfs.h"
 #include "base/file.h"
-#include "kvm/kvm.h"
 #include "shared/procmaps.h"
 #include "uvfio/uvfio.h"
-#include "vfio/vfio.h"
-#include "world.h"
 
 struct proc_fd {
 	int fd;
@@ -232,6 +229,11 @@ void uvfio_proc_free(struct uvfio_proc *p)
 	free(p);
 }
 
+struct task *uvfio_proc_task(struct uvfio_proc *p)
+{
+	return &p->task;
+}
+
 static int ret_errno(long r)
 {
 	if (r < 0) {
@@ -341,34 +343,4 @@ ssize_t uvfio_write(struct uvfio_proc *p, int fd, const void *buf, size_t count)
 off_t uvfio_lseek(struct uvfio_proc *p, int fd, off_t offset, int whence)
 {
 	return PROC_FILE_CALL(p, fd, vfs_llseek(f, offset, whence));
-}
-
-int uvfio_kvm_create_vm(struct uvfio_proc *p)
-{
-	struct file *f;
-	int ret = kvm_dev_ioctl_create_vm(p->world, &f);
-
-	if (ret)
-		return ret_errno(ret);
-	ret = proc_fd_install(&p->task, f);
-	if (ret < 0)
-		fput(f);
-	return ret_errno(ret);
-}
-
-int uvfio_kvm_info(struct uvfio_proc *p, int vmfd, struct uvfio_kvm_info *out)
-{
-	struct file *f = proc_fget(&p->task, vmfd);
-	struct kvm *kvm;
-	int ret = -EBADF;
-
-	if (IS_ERR(f))
-		return ret_errno(-EBADF);
-	kvm = kvm_from_vm_file(f);
-	if (kvm) {
-		kvm_vm_info(kvm, out);
-		ret = 0;
-	}
-	fput(f);
-	return ret_errno(ret);
 }

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "iommu/iommu.h"
 #include "pci/pci.h"
 #include "race.h"
@@ -68,10 +69,12 @@ static void iommu_core_domain_init(struct iommu *iommu, struct iommu_domain *d,
 	d->priv = NULL;
 }
 
-void iommu_init(struct iommu *iommu, struct uvfio_world *w, unsigned int aw_bits)
+void iommu_init(struct iommu *iommu, struct uvfio_world *w, struct trace_sink *trace,
+		unsigned int aw_bits)
 {
 	memset(iommu, 0, sizeof(*iommu));
 	iommu->world = w;
+	iommu->trace = trace;
 	mutex_init(&iommu->lock, "iommu->lock");
 	mutex_init(&iommu->dev_group_lock, "iommu->dev_group_lock");
 	ida_init(&iommu->group_ida);
@@ -709,11 +712,11 @@ int iommu_dma_rw(struct device *dev, u64 iova, void *buf, size_t len, bool write
 	/* A user's domain (VFIO) that has no translation for it: the IOMMU says so. */
 	if (ret && fault != UINT64_MAX)
 		dmar_fault(group->iommu, dev, fault, write);
-	if (world_tracing(group->iommu->world))
-		world_trace(group->iommu->world,
-			    "{\"op\":\"dma\",\"dev\":\"%s\",\"iova\":\"0x%llx\",\"len\":%zu,"
-			    "\"dir\":\"%s\",\"result\":%d}",
-			    dev_name(dev), (unsigned long long)iova, len,
-			    write ? "to-memory" : "from-memory", ret);
+	if (trace_accesses(group->iommu->trace))
+		trace_emit(group->iommu->trace,
+			   "{\"op\":\"dma\",\"dev\":\"%s\",\"iova\":\"0x%llx\",\"len\":%zu,"
+			   "\"dir\":\"%s\",\"result\":%d}",
+			   dev_name(dev), (unsigned long long)iova, len,
+			   write ? "to-memory" : "from-memory", ret);
 	return ret;
 }

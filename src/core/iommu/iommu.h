@@ -24,6 +24,7 @@
 
 struct device;
 struct iommu_domain;
+struct trace_sink;
 struct uvfio_world;
 
 enum iommu_resv_type {
@@ -67,6 +68,7 @@ struct iommu_domain {
 /* The world's IOMMU: one hardware unit covering every PCI function. */
 struct iommu {
 	struct uvfio_world *world;
+	struct trace_sink *trace; /* the world's, for DMA events */
 	struct mutex lock; /* groups list, group ida */
 	/* A leaf: device->iommu_group of every device, set at add and cleared at removal. */
 	struct mutex dev_group_lock;
@@ -106,7 +108,8 @@ struct group_device {
 	struct device *dev;
 };
 
-void iommu_init(struct iommu *iommu, struct uvfio_world *w, unsigned int aw_bits);
+void iommu_init(struct iommu *iommu, struct uvfio_world *w, struct trace_sink *trace,
+		unsigned int aw_bits);
 void iommu_destroy(struct iommu *iommu);
 
 /* Group discovery for a PCI function being added (pci_device_group). */

@@ -234,7 +234,8 @@ static const struct file_operations kvm_vm_fops = {
 	.ioctl = kvm_vm_ioctl,
 };
 
-int kvm_dev_ioctl_create_vm(struct uvfio_world *w, struct file **out)
+/* KVM_CREATE_VM: a new VM and its file (the file holds the VM's first reference). */
+static int kvm_dev_ioctl_create_vm(struct uvfio_world *w, struct file **out)
 {
 	struct kvm *kvm = xzalloc(sizeof(*kvm));
 

@@ -77,8 +77,7 @@ bool kvm_get_kvm_safe(struct kvm *kvm);
 /* The last put destroys the VM (kvm_destroy_vm). */
 void kvm_put_kvm(struct kvm *kvm);
 
-/* KVM_CREATE_VM: a new VM and its file (the file holds the VM's first reference). */
-int kvm_dev_ioctl_create_vm(struct uvfio_world *w, struct file **out);
+/* The VM of a VM file (KVM_CREATE_VM's), or NULL. */
 struct kvm *kvm_from_vm_file(struct file *f);
 
 /* /dev/kvm: KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_CHECK_EXTENSION. */

@@ -33,6 +33,7 @@
 #include "shared/mutex.h"
 
 struct mdev_parent;
+struct trace_sink;
 struct uvfio_world;
 
 /*
@@ -47,6 +48,7 @@ struct uvfio_world;
  */
 struct mdev_core {
 	struct bus bus; /* /sys/bus/mdev */
+	struct trace_sink *trace; /* the world's: MDEV_STATE uevents */
 	struct mutex list_lock; /* mdev_list_lock: devices, parents, the counters below */
 	struct list_head devices; /* of mdev_device.next: every instance, until its release */
 	struct list_head parents; /* of mdev_parent.node: registered parents */
@@ -60,7 +62,7 @@ struct sysfs_dir;
 struct sysfs_root;
 extern const struct sysfs_dir mdev_sysfs_dir;
 void mdev_sysfs_init(struct sysfs_root *root, struct mdev_core *core);
-void mdev_core_init(struct mdev_core *core, struct uvfio_world *w);
+void mdev_core_init(struct mdev_core *core, struct uvfio_world *w, struct trace_sink *trace);
 /* Unregisters and frees every parent made from a model (mdev_models.c). */
 void mdev_models_exit(struct mdev_core *core);
 /* Adds the parents of a machine description (its mdev-parent lines). */

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "mdev/mdev.h"
 #include "race.h"
 #include "world.h"
@@ -145,8 +146,8 @@ unsigned int mdev_type_available(struct mdev_type *type)
 
 static void mdev_uevent(struct device *dev, const char *state)
 {
-	world_trace(
-		dev->bus->world,
+	trace_emit(
+		mdev_core_of(dev)->trace,
 		"{\"op\":\"uevent\",\"action\":\"change\",\"dev\":\"%s\",\"env\":\"MDEV_STATE=%s\"}",
 		dev_name(dev), state);
 }

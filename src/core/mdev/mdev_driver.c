@@ -60,9 +60,10 @@ void mdev_unregister_driver(struct mdev_driver *drv)
 	driver_unregister(&drv->driver);
 }
 
-void mdev_core_init(struct mdev_core *core, struct uvfio_world *w)
+void mdev_core_init(struct mdev_core *core, struct uvfio_world *w, struct trace_sink *trace)
 {
 	bus_init(&core->bus, &mdev_bus_type, w);
+	core->trace = trace;
 	mutex_init(&core->list_lock, "mdev_list_lock");
 	INIT_LIST_HEAD(&core->devices);
 	INIT_LIST_HEAD(&core->parents);

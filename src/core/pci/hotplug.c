@@ -193,13 +193,14 @@ int uvfio_pci_unplug(struct uvfio_world *w, const char *bdf, const struct uvfio_
 	int ret = -ENODEV;
 
 	if (pdev) {
-		world_trace(w, "{\"op\":\"unplug\",\"dev\":\"%s\",\"pid\":%d,\"state\":\"start\"}",
-			    bdf, who ? (int)who->pid : 0);
+		trace_emit(&w->trace,
+			   "{\"op\":\"unplug\",\"dev\":\"%s\",\"pid\":%d,\"state\":\"start\"}", bdf,
+			   who ? (int)who->pid : 0);
 		ret = pci_remove_function(w, pdev, true);
 		put_device(&pdev->dev);
 	}
-	world_trace(w, "{\"op\":\"unplug\",\"dev\":\"%s\",\"pid\":%d,\"result\":%d}", bdf,
-		    who ? (int)who->pid : 0, ret);
+	trace_emit(&w->trace, "{\"op\":\"unplug\",\"dev\":\"%s\",\"pid\":%d,\"result\":%d}", bdf,
+		   who ? (int)who->pid : 0, ret);
 	set_current_writer(old);
 	return ret;
 }
@@ -237,7 +238,7 @@ int uvfio_pci_plug(struct uvfio_world *w, const char *bdf)
 	}
 out:
 	mutex_unlock(&w->rescan_remove_lock);
-	world_trace(w, "{\"op\":\"plug\",\"dev\":\"%s\",\"result\":%d}", bdf, ret);
+	trace_emit(&w->trace, "{\"op\":\"plug\",\"dev\":\"%s\",\"result\":%d}", bdf, ret);
 	return ret;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/file.h"
+#include "base/trace.h"
 #include "printk/printk.h"
 #include "world.h"
 
@@ -36,8 +37,9 @@
 /* A record's syslog(2) text: "<prio>[sssss.uuuuuu] " before each line, a newline after. */
 #define SYSLOG_PREFIX_MAX 32
 
-void printk_log_init(struct printk_log *log)
+void printk_log_init(struct printk_log *log, struct trace_sink *trace)
 {
+	log->trace = trace;
 	mutex_init(&log->lock, "printk_log->lock");
 	mutex_cond_init(&log->wait);
 	INIT_LIST_HEAD(&log->records);
@@ -126,8 +128,9 @@ int vprintk_emit(struct uvfio_world *w, int facility, int level,
 		const char *dev = dev_info ? strchr(dev_info->device, ':') : NULL;
 
 		json_escape(esc, sizeof(esc), text, (size_t)n);
-		world_trace(w, "{\"op\":\"kmsg\",\"level\":\"%s\",\"dev\":\"%s\",\"msg\":\"%s\"}",
-			    level_names[level & 7], dev ? dev + 1 : "", esc);
+		trace_emit(log->trace,
+			   "{\"op\":\"kmsg\",\"level\":\"%s\",\"dev\":\"%s\",\"msg\":\"%s\"}",
+			   level_names[level & 7], dev ? dev + 1 : "", esc);
 	}
 	return n;
 }

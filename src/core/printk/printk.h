@@ -26,6 +26,7 @@
 #include "shared/mutex.h"
 
 struct task;
+struct trace_sink;
 struct uvfio_world;
 
 #define LOGLEVEL_EMERG 0
@@ -72,6 +73,7 @@ struct printk_record {
 };
 
 struct printk_log {
+	struct trace_sink *trace; /* the world's: the kernel's own messages */
 	struct mutex lock; /* everything below */
 	pthread_cond_t wait; /* log_wait: a record was added (CLOCK_MONOTONIC waits) */
 	struct list_head records;
@@ -85,7 +87,7 @@ struct printk_log {
 	int saved_console_loglevel;
 };
 
-void printk_log_init(struct printk_log *log);
+void printk_log_init(struct printk_log *log, struct trace_sink *trace);
 void printk_log_destroy(struct printk_log *log);
 
 /* vprintk_emit(): stores one record; returns the text length stored. */

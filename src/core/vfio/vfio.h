@@ -26,6 +26,7 @@
 
 struct iommu_group;
 struct kvm;
+struct trace_sink;
 struct vfio_container;
 struct vfio_device;
 struct vfio_group;
@@ -62,6 +63,7 @@ struct vfio_iommu_driver {
 /* The per-world VFIO state (the kernel's static `vfio` and `vfio_device` globals). */
 struct vfio {
 	struct uvfio_world *world;
+	struct trace_sink *trace; /* the world's: requests, releases, interrupts */
 	struct mutex group_lock; /* group_list, group_ida */
 	struct list_head group_list;
 	struct ida group_ida; /* minors of /dev/vfio/N */
@@ -197,7 +199,7 @@ struct vfio_device_file {
 /* VFIO's sysfs and /dev/vfio entries (vfio/vfio_sysfs.c). */
 struct sysfs_root;
 void vfio_sysfs_init(struct sysfs_root *root, struct vfio *vfio);
-void vfio_init(struct vfio *vfio, struct uvfio_world *w);
+void vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trace);
 void vfio_exit(struct vfio *vfio);
 
 /* Bus-driver interface (include/linux/vfio.h). */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "compat/vfio.h"
 #include "iommu/iommu.h"
 #include "race.h"
@@ -39,9 +40,10 @@ struct vfio_unreg {
 /* How often the interruptible wait looks at its writer (a signal ends it at once on Linux). */
 #define VFIO_UNREG_POLL_MS 50
 
-void vfio_init(struct vfio *vfio, struct uvfio_world *w)
+void vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trace)
 {
 	vfio->world = w;
+	vfio->trace = trace;
 	mutex_init(&vfio->group_lock, "vfio.group_lock");
 	INIT_LIST_HEAD(&vfio->group_list);
 	ida_init(&vfio->group_ida);
@@ -329,8 +331,9 @@ void vfio_unregister_group_dev(struct vfio_device *vdev)
 	}
 	while (rc <= 0) {
 		/* Ask: at once, then every request_interval_ms, until the last file closes. */
-		world_trace(w, "{\"op\":\"request\",\"dev\":\"%s\",\"count\":%u,\"pid\":%d}",
-			    dev_name(vdev->dev), i, (int)unreg.writer_pid);
+		trace_emit(vfio->trace,
+			   "{\"op\":\"request\",\"dev\":\"%s\",\"count\":%u,\"pid\":%d}",
+			   dev_name(vdev->dev), i, (int)unreg.writer_pid);
 		mutex_lock(&vfio->unreg_lock);
 		unreg.requests = i + 1;
 		mutex_unlock(&vfio->unreg_lock);
@@ -359,9 +362,9 @@ void vfio_unregister_group_dev(struct vfio_device *vdev)
 		mutex_unlock(&vfio->unreg_lock);
 	}
 	/* Take: every device file is closed. */
-	world_trace(w, "{\"op\":\"released\",\"dev\":\"%s\",\"requests\":%u,\"ms\":%llu}",
-		    dev_name(vdev->dev), i,
-		    (unsigned long long)((now_ns() - unreg.start_ns) / 1000000));
+	trace_emit(vfio->trace, "{\"op\":\"released\",\"dev\":\"%s\",\"requests\":%u,\"ms\":%llu}",
+		   dev_name(vdev->dev), i,
+		   (unsigned long long)((now_ns() - unreg.start_ns) / 1000000));
 	/* Balances vfio_device_set_group() in registration. */
 	vfio_device_remove_group(vdev);
 }

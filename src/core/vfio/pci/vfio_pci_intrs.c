@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/trace.h"
 #include "vfio/pci/vfio_pci_priv.h"
 #include "world.h"
 
@@ -61,11 +62,11 @@ static struct vfio_pci_irq_ctx *vfio_irq_ctx_get(struct vfio_pci_core_device *vd
 /* The trace's {"op":"irq"}: which of the device's interrupts reached its user. */
 static void vfio_trace_irq(struct vfio_pci_core_device *vdev, const char *index, long vector)
 {
-	struct uvfio_world *w = vdev->pdev->bus->world;
+	struct trace_sink *trace = vdev->vdev.vfio->trace;
 
-	if (world_tracing(w))
-		world_trace(w, "{\"op\":\"irq\",\"dev\":\"%s\",\"index\":\"%s\",\"vector\":%ld}",
-			    dev_name(&vdev->pdev->dev), index, vector);
+	if (trace_accesses(trace))
+		trace_emit(trace, "{\"op\":\"irq\",\"dev\":\"%s\",\"index\":\"%s\",\"vector\":%ld}",
+			   dev_name(&vdev->pdev->dev), index, vector);
 }
 
 /* Signals trigger, taking a reference under irqlock so a concurrent swap cannot free it. */
