@@ -96,6 +96,7 @@ static void tree_print_vfio_group(struct vfio_group *group, FILE *out)
 
 void uvfio_world_print_tree(struct uvfio_world *w, FILE *out)
 {
+	struct device_driver *drv;
 	struct vfio_group *vgroup;
 	int ngroups = 0;
 
@@ -126,20 +127,21 @@ void uvfio_world_print_tree(struct uvfio_world *w, FILE *out)
 	}
 	mutex_unlock(&w->iommu.lock);
 
+	/* The PCI bus's drivers, in registration order, and what each is bound to. */
 	fprintf(out, "drivers\n");
-	for (unsigned int i = 0; i < w->ndrivers; i++) {
+	mutex_lock(&w->pci_bus.lock);
+	list_for_each_entry(drv, &w->pci_bus.drivers, bus_node) {
 		struct device *dev;
 		int n = 0;
 
-		fprintf(out, "  %-9s", w->drivers[i]->name);
-		mutex_lock(&w->pci_bus.lock);
-		list_for_each_entry(dev, &w->drivers[i]->driver.devices, driver_node) {
+		fprintf(out, "  %-9s", drv->name);
+		list_for_each_entry(dev, &drv->devices, driver_node) {
 			fprintf(out, " %s", dev_name(dev));
 			n++;
 		}
-		mutex_unlock(&w->pci_bus.lock);
 		fprintf(out, "%s\n", n ? "" : " -");
 	}
+	mutex_unlock(&w->pci_bus.lock);
 
 	fprintf(out, "vfio\n");
 	mutex_lock(&w->vfio.group_lock);

@@ -20,14 +20,6 @@
 #include "pci/pci-sysfs.h"
 #include "world.h"
 
-struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name)
-{
-	for (unsigned int i = 0; i < w->ndrivers; i++)
-		if (!strcmp(w->drivers[i]->name, name))
-			return w->drivers[i];
-	return NULL;
-}
-
 static struct pci_bus *world_find_bus(struct uvfio_world *w, int domain, unsigned int number)
 {
 	struct pci_bus *stack[64], *bus;
@@ -231,7 +223,9 @@ static int world_apply_driver(struct uvfio_world *w, const struct uvfio_machine 
 	if (!pdev)
 		return 0;
 	if (strcmp(md->driver, "none")) {
-		drv = world_find_pci_driver(w, md->driver);
+		struct device_driver *found = driver_find(md->driver, &w->pci_bus);
+
+		drv = found ? to_pci_driver(found) : NULL;
 		if (!drv) {
 			snprintf(err, errlen, "%s:%d: unknown driver '%s'", m->source, md->line,
 				 md->driver);

@@ -57,8 +57,6 @@ static inline bool world_tracing(struct uvfio_world *w)
 	return trace_accesses(&w->trace);
 }
 
-struct pci_driver *world_find_pci_driver(struct uvfio_world *w, const char *name);
-
 /*
  * pci/hotplug.c: sysfs remove (pci_stop_and_remove_bus_device_locked; -ENODEV if
  * a removal of pdev is already under way), rescans (of every bus; of pdev's
