@@ -307,7 +307,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	iommu_init(&w->iommu, w, &w->trace, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
 	vfio_init(&w->vfio, w, &w->trace);
-	class_registry_init(&w->classes);
+	class_registry_init(&w->classes, w);
 	mdev_core_init(&w->mdev, w, &w->trace);
 	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
 	sysfs_root_init(&w->sysfs, w);

@@ -183,7 +183,7 @@ static inline struct tv_parent *tv_parent_new(struct uvfio_world *w, struct tv_d
 	int err;
 
 	tp->w = w;
-	tp->dev = virtual_device_create(w, "tvend", name, &err);
+	tp->dev = virtual_device_create(&w->classes, "tvend", name, &err);
 	if (!tp->dev) {
 		free(tp);
 		return NULL;

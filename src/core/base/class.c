@@ -13,7 +13,6 @@
 
 #include "base/class.h"
 #include "base/sysfs.h"
-#include "world.h"
 
 struct virtual_device {
 	struct device dev;
@@ -26,8 +25,9 @@ static int class_match(struct device *dev, struct device_driver *drv)
 	return 0;
 }
 
-void class_registry_init(struct class_registry *reg)
+void class_registry_init(struct class_registry *reg, struct uvfio_world *w)
 {
+	reg->world = w;
 	mutex_init(&reg->lock, "class_registry.lock");
 	INIT_LIST_HEAD(&reg->classes);
 }
@@ -68,9 +68,8 @@ static struct class *class_find(struct class_registry *reg, const char *name)
 static const struct sysfs_dir class_dev_dir;
 static int class_dev_path(struct device *dev, char *buf, size_t size);
 
-static struct class *class_get_or_create(struct uvfio_world *w, const char *name)
+static struct class *class_get_or_create(struct class_registry *reg, const char *name)
 {
-	struct class_registry *reg = &w->classes;
 	struct class *cls;
 
 	mutex_lock(&reg->lock);
@@ -82,7 +81,7 @@ static struct class *class_get_or_create(struct uvfio_world *w, const char *name
 		cls->type.match = class_match;
 		cls->type.dev_dir = &class_dev_dir;
 		cls->type.dev_path = class_dev_path;
-		bus_init(&cls->bus, &cls->type, w);
+		bus_init(&cls->bus, &cls->type, reg->world);
 		list_add_tail(&cls->node, &reg->classes);
 	}
 	mutex_unlock(&reg->lock);
@@ -94,7 +93,7 @@ static void virtual_device_release(struct device *dev)
 	free(container_of(dev, struct virtual_device, dev));
 }
 
-struct device *virtual_device_create(struct uvfio_world *w, const char *class_name,
+struct device *virtual_device_create(struct class_registry *reg, const char *class_name,
 				     const char *name, int *err)
 {
 	struct virtual_device *vd;
@@ -106,23 +105,23 @@ struct device *virtual_device_create(struct uvfio_world *w, const char *class_na
 		*err = -EINVAL;
 		return NULL;
 	}
-	cls = class_get_or_create(w, class_name);
+	cls = class_get_or_create(reg, class_name);
 	vd = xzalloc(sizeof(*vd));
 	vd->cls = cls;
 	device_initialize(&vd->dev, &cls->bus, NULL, virtual_device_release);
 	snprintf(vd->dev.name, sizeof(vd->dev.name), "%s", name);
 	/* The name check and the add are one step under the bus lock's owner: the class. */
-	mutex_lock(&w->classes.lock);
+	mutex_lock(&reg->lock);
 	dup = bus_find_device_by_name(&cls->bus, name);
 	if (dup) {
-		mutex_unlock(&w->classes.lock);
+		mutex_unlock(&reg->lock);
 		put_device(dup);
 		put_device(&vd->dev);
 		*err = -EEXIST;
 		return NULL;
 	}
 	device_add(&vd->dev);
-	mutex_unlock(&w->classes.lock);
+	mutex_unlock(&reg->lock);
 	*err = 0;
 	return &vd->dev;
 }

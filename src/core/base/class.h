@@ -4,8 +4,7 @@
  * /sys/devices/virtual): a device that belongs to no bus, only to a class,
  * shown at /sys/devices/virtual/<class>/<name> with a link at
  * /sys/class/<class>/<name>. The mdev vendor models use one as their parent
- * (the mtty sample's "mtty" class device). virtual_device_create() and
- * virtual_device_destroy() are declared in mdev/mdev.h, their first user.
+ * (the mtty sample's "mtty" class device).
  *
  * A class is a struct bus of its own kind (its devices list is the class's
  * list, its type's name the class name, so dev_driver_string() and dev_printk
@@ -24,6 +23,7 @@
 struct sysfs_root;
 
 struct class_registry {
+	struct uvfio_world *world; /* the classes' buses belong to it (bus.world) */
 	struct mutex lock; /* classes */
 	struct list_head classes; /* of class.node, in creation order */
 };
@@ -35,11 +35,19 @@ struct class {
 	struct list_head node; /* protected by class_registry.lock */
 };
 
-void class_registry_init(struct class_registry *reg);
+void class_registry_init(struct class_registry *reg, struct uvfio_world *w);
 /* Frees the classes; their devices are gone by then. */
 void class_registry_destroy(struct class_registry *reg);
 /* /sys/devices/virtual/<class> and /sys/class/<class> for every class. */
 void class_sysfs_init(struct sysfs_root *root, struct class_registry *reg);
+/*
+ * A device of class class_name under /sys/devices/virtual/<class>/<name>
+ * (with /sys/class/<class>/<name>), the parent of a vendor model such as mtty.
+ * Its driver string is the class name. NULL with *err set on failure.
+ */
+struct device *virtual_device_create(struct class_registry *reg, const char *class_name,
+				     const char *name, int *err);
+void virtual_device_destroy(struct device *dev);
 /* The class name of a virtual class device, NULL for any other device. */
 const char *virtual_device_class(struct device *dev);
 /* dev_driver_string(): the bound driver's name, else the bus's (a class device: its class). */

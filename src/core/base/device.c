@@ -24,7 +24,6 @@
 #include "base/device.h"
 #include "base/module.h"
 #include "uvfio/uvfio.h"
-#include "world.h"
 
 #ifndef EPROBE_DEFER
 #define EPROBE_DEFER 517 /* kernel-internal */

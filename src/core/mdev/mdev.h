@@ -9,7 +9,7 @@
  * vfio_register_emulated_iommu_dev() (a private IOMMU group of one); its
  * remove() unregisters it (blocking until the VFIO user lets go) and puts it.
  * A parent is any struct device whose driver calls mdev_register_parent(); the
- * vendor models here use a virtual class device (virtual_device_create()).
+ * vendor models here use a virtual class device (base/class.h).
  *
  * Create and remove follow the sequence of seeds/003 (5.2+): the instance is
  * initialized, added to the bus and attached to its driver before it is
@@ -179,15 +179,6 @@ int mdev_register_parent(struct mdev_parent *parent, struct device *dev,
  * ones fail -ENODEV. Emits MDEV_STATE=unregistered.
  */
 void mdev_unregister_parent(struct mdev_parent *parent);
-
-/*
- * A device of class class_name under /sys/devices/virtual/<class>/<name>
- * (with /sys/class/<class>/<name>), the parent of a vendor model such as mtty.
- * Its driver string is the class name. NULL with *err set on failure.
- */
-struct device *virtual_device_create(struct uvfio_world *w, const char *class_name,
-				     const char *name, int *err);
-void virtual_device_destroy(struct device *dev);
 
 /*
  * Create and remove, as the sysfs stores run them (mdev_core.c; digest

@@ -26,6 +26,7 @@
 #include <linux/pci_regs.h>
 #include <linux/serial_reg.h>
 
+#include "base/class.h"
 #include "devices/models.h"
 #include "mdev/mdev.h"
 #include "vfio/vfio.h"
@@ -903,7 +904,7 @@ static int mtty_parent_add(struct uvfio_world *w, const char *name,
 		mp->types[i] = mtty_type_templates[i];
 		mp->type_list[i] = &mp->types[i].type;
 	}
-	mp->dev = virtual_device_create(w, MTTY_CLASS_NAME, name, &ret);
+	mp->dev = virtual_device_create(&w->classes, MTTY_CLASS_NAME, name, &ret);
 	if (!mp->dev) {
 		snprintf(err, errlen, "cannot create the %s device '%s' (%s)", MTTY_CLASS_NAME,
 			 name, strerror(-ret));
