@@ -27,13 +27,13 @@ static void tree_print_bus(struct uvfio_world *w, struct pci_bus *bus, FILE *out
 		const char *drv;
 		char child[128];
 
-		mutex_lock(&w->pci_bus.lock);
+		mutex_lock(&w->pci.bus.lock);
 		drv = pdev->dev.driver ? pdev->dev.driver->name : "-";
 		fprintf(out, "%s%s %s %04x:%04x [%06x] %-16s group %-3d driver %s\n", prefix,
 			last ? "└──" : "├──", dev_name(&pdev->dev), pdev->vendor, pdev->device,
 			pdev->class, pdev->model ? pdev->model->name : "?",
 			group ? iommu_group_id(group) : -1, drv);
-		mutex_unlock(&w->pci_bus.lock);
+		mutex_unlock(&w->pci.bus.lock);
 		iommu_group_put(group);
 		if (pdev->subordinate) {
 			snprintf(child, sizeof(child), "%s%s", prefix, last ? "    " : "│   ");
@@ -104,12 +104,12 @@ void uvfio_world_print_tree(struct uvfio_world *w, FILE *out)
 	struct pci_bus *bus;
 
 	fprintf(out, "machine %s\n", w->name[0] ? w->name : "(unnamed)");
-	mutex_lock(&w->topology_lock);
-	list_for_each_entry(bus, &w->root_buses, node) {
+	mutex_lock(&w->pci.topology_lock);
+	list_for_each_entry(bus, &w->pci.root_buses, node) {
 		fprintf(out, "pci %04x:%02x\n", bus->domain, bus->number);
 		tree_print_bus(w, bus, out, "");
 	}
-	mutex_unlock(&w->topology_lock);
+	mutex_unlock(&w->pci.topology_lock);
 
 	fprintf(out, "iommu groups\n");
 	mutex_lock(&w->iommu.lock);
@@ -129,8 +129,8 @@ void uvfio_world_print_tree(struct uvfio_world *w, FILE *out)
 
 	/* The PCI bus's drivers, in registration order, and what each is bound to. */
 	fprintf(out, "drivers\n");
-	mutex_lock(&w->pci_bus.lock);
-	list_for_each_entry(drv, &w->pci_bus.drivers, bus_node) {
+	mutex_lock(&w->pci.bus.lock);
+	list_for_each_entry(drv, &w->pci.bus.drivers, bus_node) {
 		struct device *dev;
 		int n = 0;
 
@@ -141,7 +141,7 @@ void uvfio_world_print_tree(struct uvfio_world *w, FILE *out)
 		}
 		fprintf(out, "%s\n", n ? "" : " -");
 	}
-	mutex_unlock(&w->pci_bus.lock);
+	mutex_unlock(&w->pci.bus.lock);
 
 	fprintf(out, "vfio\n");
 	mutex_lock(&w->vfio.group_lock);

@@ -25,7 +25,7 @@ static struct pci_bus *world_find_bus(struct uvfio_world *w, int domain, unsigne
 	struct pci_bus *stack[64], *bus;
 	int sp = 0;
 
-	list_for_each_entry(bus, &w->root_buses, node)
+	list_for_each_entry(bus, &w->pci.root_buses, node)
 		stack[sp++] = bus;
 	while (sp) {
 		struct pci_bus *b = stack[--sp], *child;
@@ -174,10 +174,10 @@ static int world_add_function(struct uvfio_world *w, const struct uvfio_machine 
 			put_device(&pdev->dev);
 			return -EINVAL;
 		}
-		pci_add_bus(w, bus, pdev, secondary);
+		pci_add_bus(&w->pci, bus, pdev, secondary);
 	}
 	/* Linked into the bus now; announced to the driver core in kernel order later. */
-	mutex_lock(&w->topology_lock);
+	mutex_lock(&w->pci.topology_lock);
 	{
 		struct pci_dev *pos;
 
@@ -186,7 +186,7 @@ static int world_add_function(struct uvfio_world *w, const struct uvfio_machine 
 				break;
 		list_add_tail(&pdev->bus_list, &pos->bus_list);
 	}
-	mutex_unlock(&w->topology_lock);
+	mutex_unlock(&w->pci.topology_lock);
 	return 0;
 }
 
@@ -216,14 +216,14 @@ static int world_announce_bus(struct uvfio_world *w, struct pci_bus *bus)
 static int world_apply_driver(struct uvfio_world *w, const struct uvfio_machine *m,
 			      const struct machine_device *md, char *err, size_t errlen)
 {
-	struct pci_dev *pdev = pci_get_domain_bus_and_slot(w, md->domain, md->bus, md->devfn);
+	struct pci_dev *pdev = pci_get_domain_bus_and_slot(&w->pci, md->domain, md->bus, md->devfn);
 	struct pci_driver *drv = NULL;
 	int ret = 0;
 
 	if (!pdev)
 		return 0;
 	if (strcmp(md->driver, "none")) {
-		struct device_driver *found = driver_find(md->driver, &w->pci_bus);
+		struct device_driver *found = driver_find(md->driver, &w->pci.bus);
 
 		drv = found ? to_pci_driver(found) : NULL;
 		if (!drv) {
@@ -269,7 +269,7 @@ static int world_register_drivers(struct uvfio_world *w)
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(drivers); i++) {
-		int ret = pci_register_driver(w, drivers[i]);
+		int ret = pci_register_driver(&w->pci, drivers[i]);
 
 		w->drivers[w->ndrivers++] = drivers[i];
 		if (ret)
@@ -299,11 +299,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	world_races_init(w);
 	printk_log_init(&w->log, &w->trace); /* first: everything below may print */
 	w->loop = loop_new("uvfio-world");
-	mutex_init(&w->rescan_remove_lock, "pci_rescan_remove_lock");
-	mutex_init(&w->topology_lock, "world->topology_lock");
-	INIT_LIST_HEAD(&w->root_buses);
-	INIT_LIST_HEAD(&w->removed);
-	bus_init(&w->pci_bus, &pci_bus_type, w);
+	pci_core_init(&w->pci, w, &w->iommu, &w->trace);
 	iommu_init(&w->iommu, w, &w->trace, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
 	vfio_init(&w->vfio, w, &w->trace);
@@ -311,7 +307,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	mdev_core_init(&w->mdev, w, &w->trace);
 	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
 	sysfs_root_init(&w->sysfs, w);
-	pci_sysfs_init(&w->sysfs, w);
+	pci_sysfs_init(&w->sysfs, &w->pci);
 	iommu_sysfs_init(&w->sysfs, &w->iommu);
 	vfio_sysfs_init(&w->sysfs, &w->vfio);
 	class_sysfs_init(&w->sysfs, &w->classes);
@@ -333,7 +329,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 				continue;
 			bus = world_find_bus(w, md->domain, md->bus);
 			if (!bus && md->bus == 0)
-				bus = pci_add_bus(w, NULL, NULL, 0), bus->domain = md->domain;
+				bus = pci_add_bus(&w->pci, NULL, NULL, 0), bus->domain = md->domain;
 			if (!bus)
 				continue;
 			ret = world_add_function(w, m, md, bus, &ra, err, errlen);
@@ -355,7 +351,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	}
 	free(done);
 
-	list_for_each_entry(bus, &w->root_buses, node) {
+	list_for_each_entry(bus, &w->pci.root_buses, node) {
 		ret = world_announce_bus(w, bus);
 		if (ret) {
 			snprintf(err, errlen, "adding devices: %s", strerror(-ret));
@@ -396,14 +392,14 @@ static void world_remove_bus(struct uvfio_world *w, struct pci_bus *bus)
 		if (pdev->dev.registered)
 			device_del(&pdev->dev);
 		iommu_release_device(&pdev->dev);
-		mutex_lock(&w->topology_lock);
+		mutex_lock(&w->pci.topology_lock);
 		list_del_init(&pdev->bus_list);
-		mutex_unlock(&w->topology_lock);
+		mutex_unlock(&w->pci.topology_lock);
 		put_device(&pdev->dev);
 	}
-	mutex_lock(&w->topology_lock);
+	mutex_lock(&w->pci.topology_lock);
 	list_del_init(&bus->node);
-	mutex_unlock(&w->topology_lock);
+	mutex_unlock(&w->pci.topology_lock);
 	free(bus);
 }
 
@@ -417,9 +413,9 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	loop_flush(w->loop);
 	/* mdev parents go first: their instances are VFIO devices too. */
 	mdev_core_exit(&w->mdev);
-	list_for_each_entry_safe(bus, n, &w->root_buses, node)
+	list_for_each_entry_safe(bus, n, &w->pci.root_buses, node)
 		world_remove_bus(w, bus);
-	pci_removed_destroy(w);
+	pci_removed_destroy(&w->pci);
 	for (unsigned int i = w->ndrivers; i-- > 0;) {
 		pci_unregister_driver(w->drivers[i]);
 		host_driver_free(w->drivers[i]);
@@ -429,8 +425,7 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	iommu_destroy(&w->iommu);
 	class_registry_destroy(&w->classes);
 	sysfs_root_destroy(&w->sysfs);
-	bus_destroy(&w->pci_bus);
-	mutex_destroy(&w->topology_lock);
+	pci_core_destroy(&w->pci);
 	printk_log_destroy(&w->log);
 	race_registry_destroy(&w->races);
 	free(w);
@@ -472,6 +467,16 @@ void world_trace(struct uvfio_world *w, const char *fmt, ...)
 void uvfio_world_flush(struct uvfio_world *w)
 {
 	loop_flush(w->loop);
+}
+
+int uvfio_pci_unplug(struct uvfio_world *w, const char *bdf, const struct uvfio_writer *who)
+{
+	return pci_unplug(&w->pci, bdf, who);
+}
+
+int uvfio_pci_plug(struct uvfio_world *w, const char *bdf)
+{
+	return pci_plug(&w->pci, bdf);
 }
 
 /* ------------------------------------------------------------------ sysfs */

@@ -22,15 +22,7 @@ struct uvfio_machine;
 
 struct uvfio_world {
 	struct loop *loop; /* device models' timers and DMA engines, virqfd */
-	struct bus pci_bus;
-	/*
-	 * pci_rescan_remove_lock: one rescan or removal at a time, held across a
-	 * removal that waits for a VFIO user. Outer to device->lock.
-	 */
-	struct mutex rescan_remove_lock;
-	struct mutex topology_lock; /* root_buses, the bus tree and removed */
-	struct list_head root_buses; /* of pci_bus.node */
-	struct list_head removed; /* of pci_removed: functions off their bus (pci/hotplug.c) */
+	struct pci_core pci; /* the PCI bus, its tree and hot removal (pci/) */
 	struct iommu iommu;
 	struct vfio vfio;
 	struct class_registry classes; /* virtual class devices (base/class.c) */
@@ -56,22 +48,5 @@ static inline bool world_tracing(struct uvfio_world *w)
 {
 	return trace_accesses(&w->trace);
 }
-
-/*
- * pci/hotplug.c: sysfs remove (pci_stop_and_remove_bus_device_locked; -ENODEV if
- * a removal of pdev is already under way), rescans (of every bus; of pdev's
- * bus), and the functions removed from their buses at world destruction.
- */
-int pci_remove_function(struct uvfio_world *w, struct pci_dev *pdev, bool unplugged);
-void pci_rescan_all(struct uvfio_world *w);
-void pci_rescan_dev_bus(struct uvfio_world *w, struct pci_dev *pdev);
-void pci_removed_destroy(struct uvfio_world *w);
-
-/* Host drivers (src/core/pci/host_drivers.c) and vfio-pci (src/core/vfio/pci/vfio_pci.c). */
-struct pci_driver *e1000_host_driver_new(void);
-struct pci_driver *pci_stub_driver_new(void);
-struct pci_driver *pcieport_driver_new(void);
-struct pci_driver *vfio_pci_driver_new(void);
-void host_driver_free(struct pci_driver *drv);
 
 #endif /* UVFIO_CORE_WORLD_H */

@@ -131,7 +131,7 @@ static struct pci_driver *kvmlock_bind_edu(struct uvfio_world *w)
 	drv->probe = kvmlock_probe;
 	drv->remove = kvmlock_remove;
 	drv->driver.driver_managed_dma = true;
-	ASSERT_NEG(pci_register_driver(w, drv), 0);
+	ASSERT_NEG(pci_register_driver(&w->pci, drv), 0);
 	ASSERT_EQ(sysfs_puts(w, "/sys/bus/pci/devices/" EDU_BDF "/driver_override", KVMLOCK_DRV),
 		  (ssize_t)strlen(KVMLOCK_DRV));
 	ASSERT_EQ(sysfs_puts(w, "/sys/bus/pci/drivers_probe", EDU_BDF), 12);
@@ -141,7 +141,7 @@ static struct pci_driver *kvmlock_bind_edu(struct uvfio_world *w)
 
 static struct kvmlock_device *kvmlock_of_edu(struct uvfio_world *w)
 {
-	struct pci_dev *pdev = pci_get_domain_bus_and_slot(w, 0, 0, PCI_DEVFN(3, 0));
+	struct pci_dev *pdev = pci_get_domain_bus_and_slot(&w->pci, 0, 0, PCI_DEVFN(3, 0));
 	struct kvmlock_device *kd;
 
 	ASSERT_TRUE(pdev);

@@ -162,7 +162,7 @@ static void world_error(const char *text, char *err, size_t errlen)
 static struct pci_dev *get_dev(struct uvfio_world *w, unsigned int bus, unsigned int slot,
 			       unsigned int fn)
 {
-	struct pci_dev *pdev = pci_get_domain_bus_and_slot(w, 0, bus, PCI_DEVFN(slot, fn));
+	struct pci_dev *pdev = pci_get_domain_bus_and_slot(&w->pci, 0, bus, PCI_DEVFN(slot, fn));
 
 	ASSERT_TRUE(pdev != NULL);
 	return pdev;

@@ -93,6 +93,8 @@ static struct mm_struct *self_mm_new(void)
 /* A fake PCI function: enough of a pci_dev for the IOMMU layer. */
 
 static struct bus fake_pci_bus = { .type = &pci_bus_type };
+/* The root bus of a function made with no bus (not on its device list). */
+static struct pci_bus fake_root_bus;
 
 static struct pci_dev *fake_pdev(struct pci_bus *bus, unsigned int devfn, u32 class)
 {
@@ -102,7 +104,7 @@ static struct pci_dev *fake_pdev(struct pci_bus *bus, unsigned int devfn, u32 cl
 	kref_init(&pdev->dev.kref);
 	snprintf(pdev->dev.name, sizeof(pdev->dev.name), "0000:%02x:%02x.%u", bus ? bus->number : 0,
 		 PCI_SLOT(devfn), PCI_FUNC(devfn));
-	pdev->bus = bus;
+	pdev->bus = bus ? bus : &fake_root_bus;
 	pdev->devfn = devfn;
 	pdev->class = class;
 	pdev->cfg_size = PCI_CFG_SPACE_EXP_SIZE;

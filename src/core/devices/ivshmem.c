@@ -27,7 +27,6 @@
 #include <string.h>
 
 #include "devices/models.h"
-#include "world.h"
 
 #define IVSHMEM_REG_BAR_SIZE 0x100
 #define IVSHMEM_DEFAULT_SIZE (4ull << 20)

@@ -14,7 +14,6 @@
 
 #include "iommu/iommu.h"
 #include "pci/pci.h"
-#include "world.h"
 
 #define DMA_FSTS_PPF 0x2 /* primary pending fault */
 #define DMA_FAULT_WRITE 0x05
@@ -45,7 +44,7 @@ void dmar_fault(struct iommu *iommu, struct device *dev, u64 iova, bool write)
 	struct uvfio_world *w = iommu->world;
 	u16 sid;
 
-	if (dev->bus != &w->pci_bus)
+	if (!dev_is_pci(dev))
 		return;
 	sid = dmar_source_id(to_pci_dev(dev));
 	/*

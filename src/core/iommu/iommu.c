@@ -428,11 +428,6 @@ static struct iommu_group *pci_device_group(struct iommu *iommu, struct pci_dev 
 	return iommu_group_alloc(iommu);
 }
 
-static bool dev_is_pci(const struct device *dev)
-{
-	return dev->bus && dev->bus->type == &pci_bus_type;
-}
-
 int iommu_probe_device(struct iommu *iommu, struct device *dev)
 {
 	struct iommu_group *group;

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 
 #include "pci/pci.h"
-#include "world.h"
 
 static const struct pci_device_id e1000_ids[];
 

@@ -9,72 +9,72 @@
  * secondary bus first (last added first); each one's driver is released
  * (device_del: vfio-pci waits there until its user closes the device), it
  * leaves its IOMMU group and its bus. The machine keeps the device model
- * instance: the function is parked on world->removed with its "hardware"
+ * instance: the function is parked on pci_core.removed with its "hardware"
  * state, and a rescan of its bus finds it again (unless it was unplugged),
  * as a rescan finds a function that is still in its slot. It is then a new
  * device to the driver core: no driver_override, a fresh IOMMU group
  * membership, and auto-probe.
  *
- * Everything runs under world->rescan_remove_lock (pci_lock_rescan_remove),
+ * Everything runs under pci_core.rescan_remove_lock (pci_lock_rescan_remove),
  * held across a removal that waits for a VFIO user, as on Linux: a rescan or
  * another removal waits for it.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "iommu/iommu.h"
 #include "pci/pci.h"
 #include "uvfio/uvfio.h"
-#include "world.h"
 
-/* A function off its bus. Protected by world->topology_lock. */
+/* A function off its bus. Protected by pci_core.topology_lock. */
 struct pci_removed {
-	struct list_head node; /* world->removed */
+	struct list_head node; /* pci_core.removed */
 	struct pci_dev *pdev; /* the topology's reference */
 	bool unplugged; /* out of its slot: rescans do not find it (uvfio unplug) */
 };
 
-static void pci_park(struct uvfio_world *w, struct pci_dev *pdev, bool unplugged)
+static void pci_park(struct pci_core *pci, struct pci_dev *pdev, bool unplugged)
 {
 	struct pci_removed *r = xzalloc(sizeof(*r));
 
 	r->pdev = pdev;
 	r->unplugged = unplugged;
-	mutex_lock(&w->topology_lock);
+	mutex_lock(&pci->topology_lock);
 	list_del_init(&pdev->bus_list);
-	list_add_tail(&r->node, &w->removed);
-	mutex_unlock(&w->topology_lock);
+	list_add_tail(&r->node, &pci->removed);
+	mutex_unlock(&pci->topology_lock);
 }
 
 /* pci_stop_and_remove_bus_device(), with the rescan/remove lock held. */
-static void pci_stop_and_remove(struct uvfio_world *w, struct pci_dev *pdev, bool unplugged)
+static void pci_stop_and_remove(struct pci_core *pci, struct pci_dev *pdev, bool unplugged)
 {
-	lockdep_assert_held(&w->rescan_remove_lock);
+	lockdep_assert_held(&pci->rescan_remove_lock);
 	if (pdev->subordinate) {
 		for (;;) {
 			struct pci_dev *child;
 
-			mutex_lock(&w->topology_lock);
+			mutex_lock(&pci->topology_lock);
 			child = list_empty(&pdev->subordinate->devices) ?
 					NULL :
 					list_entry(pdev->subordinate->devices.prev, struct pci_dev,
 						   bus_list);
-			mutex_unlock(&w->topology_lock);
+			mutex_unlock(&pci->topology_lock);
 			if (!child)
 				break;
 			/* Below a removed bridge, functions go with it (and come back with it). */
-			pci_stop_and_remove(w, child, false);
+			pci_stop_and_remove(pci, child, false);
 		}
 	}
 	if (pdev->dev.registered)
 		device_del(&pdev->dev);
 	iommu_release_device(&pdev->dev);
-	pci_park(w, pdev, unplugged);
+	pci_park(pci, pdev, unplugged);
 }
 
-static struct pci_dev *pci_find_present(struct uvfio_world *w, const char *bdf)
+static struct pci_dev *pci_find_present(struct pci_core *pci, const char *bdf)
 {
-	struct device *dev = bus_find_device_by_name(&w->pci_bus, bdf);
+	struct device *dev = bus_find_device_by_name(&pci->bus, bdf);
 
 	if (dev && strcmp(dev_name(dev), bdf)) {
 		put_device(dev);
@@ -83,28 +83,28 @@ static struct pci_dev *pci_find_present(struct uvfio_world *w, const char *bdf)
 	return dev ? to_pci_dev(dev) : NULL;
 }
 
-int pci_remove_function(struct uvfio_world *w, struct pci_dev *pdev, bool unplugged)
+int pci_remove_function(struct pci_core *pci, struct pci_dev *pdev, bool unplugged)
 {
 	int ret = 0;
 
-	mutex_lock(&w->rescan_remove_lock);
+	mutex_lock(&pci->rescan_remove_lock);
 	/* device_remove_file_self(): a removal already under way wins. */
 	if (pdev->dev.registered)
-		pci_stop_and_remove(w, pdev, unplugged);
+		pci_stop_and_remove(pci, pdev, unplugged);
 	else
 		ret = -ENODEV;
-	mutex_unlock(&w->rescan_remove_lock);
+	mutex_unlock(&pci->rescan_remove_lock);
 	return ret;
 }
 
 /* Relinks parked functions of bus that are in their slots, in devfn order; then below bridges. */
-static void pci_scan_child_bus(struct uvfio_world *w, struct pci_bus *bus)
+static void pci_scan_child_bus(struct pci_core *pci, struct pci_bus *bus)
 {
 	struct pci_removed *r, *n;
 	struct pci_dev *pos;
 
-	lockdep_assert_held(&w->topology_lock);
-	list_for_each_entry_safe(r, n, &w->removed, node) {
+	lockdep_assert_held(&pci->topology_lock);
+	list_for_each_entry_safe(r, n, &pci->removed, node) {
 		if (r->pdev->bus != bus || r->unplugged)
 			continue;
 		list_for_each_entry(pos, &bus->devices, bus_list)
@@ -116,18 +116,18 @@ static void pci_scan_child_bus(struct uvfio_world *w, struct pci_bus *bus)
 	}
 	list_for_each_entry(pos, &bus->devices, bus_list)
 		if (pos->subordinate)
-			pci_scan_child_bus(w, pos->subordinate);
+			pci_scan_child_bus(pci, pos->subordinate);
 }
 
 /* pci_bus_add_devices(): every new function of the bus, then each child bus. */
-static void pci_bus_add_devices(struct uvfio_world *w, struct pci_bus *bus)
+static void pci_bus_add_devices(struct pci_core *pci, struct pci_bus *bus)
 {
 	struct pci_dev *pdev;
 
 	for (;;) {
 		struct pci_dev *found = NULL;
 
-		mutex_lock(&w->topology_lock);
+		mutex_lock(&pci->topology_lock);
 		list_for_each_entry(pdev, &bus->devices, bus_list) {
 			if (!pdev->dev.registered && !pdev->dev.iommu_group) {
 				found = pdev;
@@ -135,7 +135,7 @@ static void pci_bus_add_devices(struct uvfio_world *w, struct pci_bus *bus)
 				break;
 			}
 		}
-		mutex_unlock(&w->topology_lock);
+		mutex_unlock(&pci->topology_lock);
 		if (!found)
 			break;
 		/* A new device: nothing of the old one's driver-core state survives. */
@@ -144,7 +144,7 @@ static void pci_bus_add_devices(struct uvfio_world *w, struct pci_bus *bus)
 		found->dev.driver_override = NULL;
 		device_unlock(&found->dev);
 		pci_log_found(found);
-		if (iommu_probe_device(&w->iommu, &found->dev)) {
+		if (iommu_probe_device(pci->iommu, &found->dev)) {
 			put_device(&found->dev);
 			break;
 		}
@@ -154,101 +154,101 @@ static void pci_bus_add_devices(struct uvfio_world *w, struct pci_bus *bus)
 	/* Bridges live as long as the world once linked; the walk needs no reference. */
 	list_for_each_entry(pdev, &bus->devices, bus_list)
 		if (pdev->subordinate)
-			pci_bus_add_devices(w, pdev->subordinate);
+			pci_bus_add_devices(pci, pdev->subordinate);
 }
 
-static void pci_rescan_bus(struct uvfio_world *w, struct pci_bus *bus)
+static void pci_rescan_bus(struct pci_core *pci, struct pci_bus *bus)
 {
-	lockdep_assert_held(&w->rescan_remove_lock);
-	mutex_lock(&w->topology_lock);
-	pci_scan_child_bus(w, bus);
-	mutex_unlock(&w->topology_lock);
-	pci_bus_add_devices(w, bus);
+	lockdep_assert_held(&pci->rescan_remove_lock);
+	mutex_lock(&pci->topology_lock);
+	pci_scan_child_bus(pci, bus);
+	mutex_unlock(&pci->topology_lock);
+	pci_bus_add_devices(pci, bus);
 }
 
-void pci_rescan_all(struct uvfio_world *w)
+void pci_rescan_all(struct pci_core *pci)
 {
 	struct pci_bus *bus;
 
-	mutex_lock(&w->rescan_remove_lock);
+	mutex_lock(&pci->rescan_remove_lock);
 	/* Root buses are never removed: the list is stable under rescan_remove_lock. */
-	list_for_each_entry(bus, &w->root_buses, node)
-		pci_rescan_bus(w, bus);
-	mutex_unlock(&w->rescan_remove_lock);
+	list_for_each_entry(bus, &pci->root_buses, node)
+		pci_rescan_bus(pci, bus);
+	mutex_unlock(&pci->rescan_remove_lock);
 }
 
-void pci_rescan_dev_bus(struct uvfio_world *w, struct pci_dev *pdev)
+void pci_rescan_dev_bus(struct pci_core *pci, struct pci_dev *pdev)
 {
-	mutex_lock(&w->rescan_remove_lock);
+	mutex_lock(&pci->rescan_remove_lock);
 	/* A function removed meanwhile has no bus to rescan from. */
 	if (pdev->dev.registered)
-		pci_rescan_bus(w, pdev->bus);
-	mutex_unlock(&w->rescan_remove_lock);
+		pci_rescan_bus(pci, pdev->bus);
+	mutex_unlock(&pci->rescan_remove_lock);
 }
 
-int uvfio_pci_unplug(struct uvfio_world *w, const char *bdf, const struct uvfio_writer *who)
+int pci_unplug(struct pci_core *pci, const char *bdf, const struct uvfio_writer *who)
 {
 	const struct uvfio_writer *old = set_current_writer(who);
-	struct pci_dev *pdev = pci_find_present(w, bdf);
+	struct pci_dev *pdev = pci_find_present(pci, bdf);
 	int ret = -ENODEV;
 
 	if (pdev) {
-		trace_emit(&w->trace,
+		trace_emit(pci->trace,
 			   "{\"op\":\"unplug\",\"dev\":\"%s\",\"pid\":%d,\"state\":\"start\"}", bdf,
 			   who ? (int)who->pid : 0);
-		ret = pci_remove_function(w, pdev, true);
+		ret = pci_remove_function(pci, pdev, true);
 		put_device(&pdev->dev);
 	}
-	trace_emit(&w->trace, "{\"op\":\"unplug\",\"dev\":\"%s\",\"pid\":%d,\"result\":%d}", bdf,
+	trace_emit(pci->trace, "{\"op\":\"unplug\",\"dev\":\"%s\",\"pid\":%d,\"result\":%d}", bdf,
 		   who ? (int)who->pid : 0, ret);
 	set_current_writer(old);
 	return ret;
 }
 
-int uvfio_pci_plug(struct uvfio_world *w, const char *bdf)
+int pci_plug(struct pci_core *pci, const char *bdf)
 {
 	struct pci_removed *r;
 	struct pci_bus *bus = NULL;
 	struct pci_dev *present;
 	int ret = -ENODEV;
 
-	mutex_lock(&w->rescan_remove_lock);
-	present = pci_find_present(w, bdf);
+	mutex_lock(&pci->rescan_remove_lock);
+	present = pci_find_present(pci, bdf);
 	if (present) {
 		put_device(&present->dev);
 		ret = -EEXIST;
 		goto out;
 	}
-	mutex_lock(&w->topology_lock);
-	list_for_each_entry(r, &w->removed, node) {
+	mutex_lock(&pci->topology_lock);
+	list_for_each_entry(r, &pci->removed, node) {
 		if (!strcmp(dev_name(&r->pdev->dev), bdf)) {
 			r->unplugged = false;
 			bus = r->pdev->bus;
 			break;
 		}
 	}
-	mutex_unlock(&w->topology_lock);
+	mutex_unlock(&pci->topology_lock);
 	/* The bridge above it may be out too: then it comes back with the bridge. */
 	if (bus && (!bus->self || bus->self->dev.registered)) {
-		pci_rescan_bus(w, bus);
-		present = pci_find_present(w, bdf);
+		pci_rescan_bus(pci, bus);
+		present = pci_find_present(pci, bdf);
 		ret = present ? 0 : -ENODEV;
 		if (present)
 			put_device(&present->dev);
 	}
 out:
-	mutex_unlock(&w->rescan_remove_lock);
-	trace_emit(&w->trace, "{\"op\":\"plug\",\"dev\":\"%s\",\"result\":%d}", bdf, ret);
+	mutex_unlock(&pci->rescan_remove_lock);
+	trace_emit(pci->trace, "{\"op\":\"plug\",\"dev\":\"%s\",\"result\":%d}", bdf, ret);
 	return ret;
 }
 
-void pci_removed_destroy(struct uvfio_world *w)
+void pci_removed_destroy(struct pci_core *pci)
 {
 	struct pci_removed *r, *n;
 	struct pci_bus *sub[64];
 	unsigned int nsub = 0;
 
-	list_for_each_entry_safe(r, n, &w->removed, node) {
+	list_for_each_entry_safe(r, n, &pci->removed, node) {
 		if (r->pdev->subordinate && nsub < ARRAY_SIZE(sub))
 			sub[nsub++] = r->pdev->subordinate;
 		list_del(&r->node);

@@ -23,7 +23,6 @@
 #include "iommu/iommu.h"
 #include "pci/pci.h"
 #include "pci/pci-sysfs.h"
-#include "world.h"
 
 static struct pci_dev *ctx_pdev(const struct sysfs_ctx *c)
 {
@@ -57,9 +56,9 @@ static bool pci_dev_driver_is(struct pci_dev *pdev, const char *name)
 }
 
 /* Finds a registered PCI function by name; with bus set, only a function on that bus. */
-static struct pci_dev *pci_dev_find(struct uvfio_world *w, const char *name, struct pci_bus *bus)
+static struct pci_dev *pci_dev_find(struct pci_core *pci, const char *name, struct pci_bus *bus)
 {
-	struct device *dev = bus_find_device_by_name(&w->pci_bus, name);
+	struct device *dev = bus_find_device_by_name(&pci->bus, name);
 	struct pci_dev *pdev;
 
 	if (!dev)
@@ -72,15 +71,16 @@ static struct pci_dev *pci_dev_find(struct uvfio_world *w, const char *name, str
 	return pdev;
 }
 
-static void pci_devs_list(struct uvfio_world *w, struct pci_bus *bus, struct sysfs_names *out)
+/* The functions on bus (of pci, every function). */
+static void pci_devs_list(struct pci_core *pci, struct pci_bus *bus, struct sysfs_names *out)
 {
 	struct device *dev;
 
-	mutex_lock(&w->pci_bus.lock);
-	list_for_each_entry(dev, &w->pci_bus.devices, bus_node)
+	mutex_lock(&pci->bus.lock);
+	list_for_each_entry(dev, &pci->bus.devices, bus_node)
 		if (!bus || to_pci_dev(dev)->bus == bus)
 			names_add(out, "%s", dev_name(dev));
-	mutex_unlock(&w->pci_bus.lock);
+	mutex_unlock(&pci->bus.lock);
 }
 
 /* ------------------------------------------------- PCI function attributes */
@@ -417,10 +417,11 @@ static ssize_t store_rescan(struct sysfs_ctx *c, const char *buf, size_t count)
 	if (sysfs_kstrtobool(buf, &rescan) < 0)
 		return -EINVAL;
 	if (rescan) {
+		/* A function's rescan, or /sys/bus/pci/rescan (the context's data: the bus). */
 		if (ctx_pdev(c))
-			pci_rescan_dev_bus(c->w, ctx_pdev(c));
+			pci_rescan_dev_bus(ctx_pdev(c)->bus->pci, ctx_pdev(c));
 		else
-			pci_rescan_all(c->w);
+			pci_rescan_all(container_of((struct bus *)c->data, struct pci_core, bus));
 	}
 	return (ssize_t)count;
 }
@@ -437,7 +438,7 @@ static ssize_t store_remove(struct sysfs_ctx *c, const char *buf, size_t count)
 	if (sysfs_kstrtobool(buf, &remove) < 0)
 		return -EINVAL;
 	if (remove)
-		pci_remove_function(c->w, ctx_pdev(c), false);
+		pci_remove_function(ctx_pdev(c)->bus->pci, ctx_pdev(c), false);
 	return (ssize_t)count;
 }
 
@@ -574,13 +575,13 @@ static const struct sysfs_attr pci_dev_attrs[] = {
 static void pci_dev_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
 	if (ctx_pdev(c)->subordinate)
-		pci_devs_list(c->w, ctx_pdev(c)->subordinate, out);
+		pci_devs_list(ctx_pdev(c)->bus->pci, ctx_pdev(c)->subordinate, out);
 }
 
 static int pci_child_lookup(struct sysfs_ctx *c, struct pci_bus *bus, const char *name,
 			    struct sysfs_node *out)
 {
-	struct pci_dev *pdev = bus ? pci_dev_find(c->w, name, bus) : NULL;
+	struct pci_dev *pdev = bus ? pci_dev_find(bus->pci, name, bus) : NULL;
 
 	if (!pdev)
 		return -ENOENT;
@@ -603,9 +604,12 @@ const struct sysfs_dir pci_dev_sysfs_dir = {
 
 /* ----------------------------------------------- /sys/devices/pci0000:00 */
 
+/* The context's data: the root bus. */
 static void pci_root_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
-	pci_devs_list(c->w, c->data, out);
+	struct pci_bus *bus = c->data;
+
+	pci_devs_list(bus->pci, bus, out);
 }
 
 static int pci_root_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
@@ -615,30 +619,33 @@ static int pci_root_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_n
 
 static const struct sysfs_dir pci_root_dir = { .list = pci_root_list, .lookup = pci_root_lookup };
 
+/* The provider's data: the PCI core. */
 static void root_buses_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
+	struct pci_core *pci = c->data;
 	struct pci_bus *bus;
 
-	mutex_lock(&c->w->topology_lock);
-	list_for_each_entry(bus, &c->w->root_buses, node)
+	mutex_lock(&pci->topology_lock);
+	list_for_each_entry(bus, &pci->root_buses, node)
 		names_add(out, "pci%04x:%02x", (unsigned int)bus->domain, bus->number);
-	mutex_unlock(&c->w->topology_lock);
+	mutex_unlock(&pci->topology_lock);
 }
 
 static int root_buses_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
 {
+	struct pci_core *pci = c->data;
 	struct pci_bus *bus, *found = NULL;
 	char buf[SYSFS_NAME_MAX];
 
-	mutex_lock(&c->w->topology_lock);
-	list_for_each_entry(bus, &c->w->root_buses, node) {
+	mutex_lock(&pci->topology_lock);
+	list_for_each_entry(bus, &pci->root_buses, node) {
 		snprintf(buf, sizeof(buf), "pci%04x:%02x", (unsigned int)bus->domain, bus->number);
 		if (!strcmp(buf, name)) {
 			found = bus;
 			break;
 		}
 	}
-	mutex_unlock(&c->w->topology_lock);
+	mutex_unlock(&pci->topology_lock);
 	if (!found)
 		return -ENOENT;
 	sysfs_dir_node(c, &pci_root_dir, NULL, out);
@@ -702,8 +709,8 @@ const struct sysfs_attr pci_drv_sysfs_attrs[] = {
 	{ NULL },
 };
 
-void pci_sysfs_init(struct sysfs_root *root, struct uvfio_world *w)
+void pci_sysfs_init(struct sysfs_root *root, struct pci_core *pci)
 {
-	bus_sysfs_add(&w->pci_bus, root);
-	sysfs_add_provider(root, SYSFS_DEVICES, &root_buses_provider, NULL);
+	bus_sysfs_add(&pci->bus, root);
+	sysfs_add_provider(root, SYSFS_DEVICES, &root_buses_provider, pci);
 }

@@ -19,7 +19,6 @@
 
 #include "iommu/iommu.h"
 #include "pci/pci.h"
-#include "world.h"
 
 static void pci_release_dev(struct device *dev)
 {
@@ -62,7 +61,7 @@ struct pci_dev *pci_alloc_dev(struct pci_bus *bus, unsigned int devfn,
 	mutex_init(&pdev->cfg_lock, "pci_dev->cfg_lock");
 	mutex_init(&pdev->irq_call_lock, "pci_dev->irq_call_lock");
 	INIT_LIST_HEAD(&pdev->bus_list);
-	device_initialize(&pdev->dev, &bus->world->pci_bus, parent, pci_release_dev);
+	device_initialize(&pdev->dev, &bus->pci->bus, parent, pci_release_dev);
 	snprintf(pdev->dev.name, sizeof(pdev->dev.name), "%04x:%02x:%02x.%d", bus->domain,
 		 bus->number, PCI_SLOT(devfn), PCI_FUNC(devfn));
 	return pdev;
@@ -306,26 +305,48 @@ void pci_log_found(struct pci_dev *pdev)
 		 pdev->hdr_type & 0x7f, pdev->class, pci_type_str(pdev));
 }
 
-struct pci_bus *pci_add_bus(struct uvfio_world *w, struct pci_bus *parent, struct pci_dev *bridge,
+void pci_core_init(struct pci_core *pci, struct uvfio_world *w, struct iommu *iommu,
+		   struct trace_sink *trace)
+{
+	pci->world = w;
+	bus_init(&pci->bus, &pci_bus_type, w);
+	mutex_init(&pci->rescan_remove_lock, "pci_rescan_remove_lock");
+	mutex_init(&pci->topology_lock, "pci_core.topology_lock");
+	INIT_LIST_HEAD(&pci->root_buses);
+	INIT_LIST_HEAD(&pci->removed);
+	pci->iommu = iommu;
+	pci->trace = trace;
+}
+
+/* After every function and bus is gone (pci_removed_destroy). */
+void pci_core_destroy(struct pci_core *pci)
+{
+	bus_destroy(&pci->bus);
+	mutex_destroy(&pci->topology_lock);
+	mutex_destroy(&pci->rescan_remove_lock);
+}
+
+struct pci_bus *pci_add_bus(struct pci_core *pci, struct pci_bus *parent, struct pci_dev *bridge,
 			    unsigned int number)
 {
 	struct pci_bus *bus = xzalloc(sizeof(*bus));
 
-	bus->world = w;
+	bus->pci = pci;
+	bus->world = pci->world;
 	bus->number = number;
 	bus->domain = parent ? parent->domain : 0;
 	bus->self = bridge;
 	bus->parent = parent;
 	INIT_LIST_HEAD(&bus->devices);
 	INIT_LIST_HEAD(&bus->children);
-	mutex_lock(&w->topology_lock);
+	mutex_lock(&pci->topology_lock);
 	if (parent)
 		list_add_tail(&bus->node, &parent->children);
 	else
-		list_add_tail(&bus->node, &w->root_buses);
+		list_add_tail(&bus->node, &pci->root_buses);
 	if (bridge)
 		bridge->subordinate = bus;
-	mutex_unlock(&w->topology_lock);
+	mutex_unlock(&pci->topology_lock);
 	return bus;
 }
 
@@ -662,11 +683,11 @@ static bool pci_alone_on_bus(struct pci_dev *pdev)
 	struct pci_dev *other;
 	bool alone = true;
 
-	mutex_lock(&pdev->bus->world->topology_lock);
+	mutex_lock(&pdev->bus->pci->topology_lock);
 	list_for_each_entry(other, &pdev->bus->devices, bus_list)
 		if (other != pdev)
 			alone = false;
-	mutex_unlock(&pdev->bus->world->topology_lock);
+	mutex_unlock(&pdev->bus->pci->topology_lock);
 	return alone;
 }
 
@@ -696,11 +717,11 @@ int pci_reset_bus(struct pci_dev *pdev)
 
 	if (!bus->self)
 		return -ENOTTY;
-	mutex_lock(&bus->world->topology_lock);
+	mutex_lock(&bus->pci->topology_lock);
 	devs = xcalloc(list_count(&bus->devices) + 1, sizeof(*devs));
 	list_for_each_entry(d, &bus->devices, bus_list)
 		devs[n++] = (struct pci_dev *)get_device(&d->dev);
-	mutex_unlock(&bus->world->topology_lock);
+	mutex_unlock(&bus->pci->topology_lock);
 	for (size_t i = 0; i < n; i++) {
 		pci_do_reset(devs[i]);
 		put_device(&devs[i]->dev);
@@ -978,18 +999,18 @@ int pci_dma_rw(struct pci_dev *pdev, u64 iova, void *buf, size_t len, bool write
 	return iommu_dma_rw(&pdev->dev, iova, buf, len, write);
 }
 
-void pci_for_each_dev(struct uvfio_world *w, void (*fn)(struct pci_dev *pdev, void *arg), void *arg)
+void pci_for_each_dev(struct pci_core *pci, void (*fn)(struct pci_dev *pdev, void *arg), void *arg)
 {
 	struct pci_dev **devs;
 	struct device *dev;
 	size_t n = 0;
 
 	/* Bus order = the order functions were added to the PCI bus. */
-	mutex_lock(&w->pci_bus.lock);
-	devs = xcalloc(list_count(&w->pci_bus.devices) + 1, sizeof(*devs));
-	list_for_each_entry(dev, &w->pci_bus.devices, bus_node)
+	mutex_lock(&pci->bus.lock);
+	devs = xcalloc(list_count(&pci->bus.devices) + 1, sizeof(*devs));
+	list_for_each_entry(dev, &pci->bus.devices, bus_node)
 		devs[n++] = to_pci_dev(get_device(dev));
-	mutex_unlock(&w->pci_bus.lock);
+	mutex_unlock(&pci->bus.lock);
 	for (size_t i = 0; i < n; i++) {
 		fn(devs[i], arg);
 		put_device(&devs[i]->dev);
@@ -997,14 +1018,14 @@ void pci_for_each_dev(struct uvfio_world *w, void (*fn)(struct pci_dev *pdev, vo
 	free(devs);
 }
 
-struct pci_dev *pci_get_domain_bus_and_slot(struct uvfio_world *w, int domain, unsigned int bus,
+struct pci_dev *pci_get_domain_bus_and_slot(struct pci_core *pci, int domain, unsigned int bus,
 					    unsigned int devfn)
 {
 	struct pci_dev *found = NULL;
 	struct device *dev;
 
-	mutex_lock(&w->pci_bus.lock);
-	list_for_each_entry(dev, &w->pci_bus.devices, bus_node) {
+	mutex_lock(&pci->bus.lock);
+	list_for_each_entry(dev, &pci->bus.devices, bus_node) {
 		struct pci_dev *pdev = to_pci_dev(dev);
 
 		if (pdev->bus->domain == domain && pdev->bus->number == bus &&
@@ -1013,6 +1034,6 @@ struct pci_dev *pci_get_domain_bus_and_slot(struct uvfio_world *w, int domain, u
 			break;
 		}
 	}
-	mutex_unlock(&w->pci_bus.lock);
+	mutex_unlock(&pci->bus.lock);
 	return found;
 }

@@ -22,7 +22,10 @@
 
 struct pci_dev;
 struct pci_driver;
+struct iommu;
+struct trace_sink;
 struct uvfio_world;
+struct uvfio_writer;
 
 #define PCI_ANY_ID (~0u)
 #define PCI_NUM_BARS 6
@@ -61,8 +64,50 @@ struct pci_device_id {
 	bool override_only; /* matches only through driver_override */
 };
 
+/*
+ * The PCI core of one world: what the kernel keeps in globals (pci_bus_type's
+ * bus, drivers/pci/probe.c's pci_root_buses and pci_rescan_remove_lock,
+ * search.c's pci_bus_sem).
+ *
+ * Lock order: rescan_remove_lock → device_lock (docs/design.md, "Lock order");
+ * topology_lock guards lists and is taken last.
+ */
+struct pci_core {
+	struct uvfio_world *world; /* opaque: handed to its buses */
+	struct bus bus; /* /sys/bus/pci: every function */
+	/*
+	 * pci_rescan_remove_lock: one rescan or removal at a time, held across a
+	 * removal that waits for a VFIO user. Outer to device->lock.
+	 */
+	struct mutex rescan_remove_lock;
+	struct mutex topology_lock; /* root_buses, the bus tree and removed */
+	struct list_head root_buses; /* of pci_bus.node */
+	struct list_head removed; /* of pci_removed: functions off their bus (pci/hotplug.c) */
+	struct iommu *iommu; /* where an added function gets its group */
+	struct trace_sink *trace; /* the world's: plug and unplug events */
+};
+
+void pci_core_init(struct pci_core *pci, struct uvfio_world *w, struct iommu *iommu,
+		   struct trace_sink *trace);
+void pci_core_destroy(struct pci_core *pci);
+
+/*
+ * pci/hotplug.c: sysfs remove (pci_stop_and_remove_bus_device_locked; -ENODEV if
+ * a removal of pdev is already under way), rescans (of every bus; of pdev's
+ * bus), and the functions removed from their buses at world destruction.
+ */
+int pci_remove_function(struct pci_core *pci, struct pci_dev *pdev, bool unplugged);
+void pci_rescan_all(struct pci_core *pci);
+void pci_rescan_dev_bus(struct pci_core *pci, struct pci_dev *pdev);
+void pci_removed_destroy(struct pci_core *pci);
+
+/* uvfio_pci_unplug and uvfio_pci_plug (include/uvfio/uvfio.h) on this PCI core. */
+int pci_unplug(struct pci_core *pci, const char *bdf, const struct uvfio_writer *who);
+int pci_plug(struct pci_core *pci, const char *bdf);
+
 struct pci_bus {
-	struct uvfio_world *world;
+	struct pci_core *pci;
+	struct uvfio_world *world; /* opaque: its device models' world (their work loop) */
 	int domain;
 	unsigned int number;
 	struct pci_dev *self; /* the bridge above it; NULL for a root bus */
@@ -221,6 +266,11 @@ static inline struct pci_driver *to_pci_driver(struct device_driver *drv)
 
 extern const struct bus_type pci_bus_type;
 
+static inline bool dev_is_pci(const struct device *dev)
+{
+	return dev->bus && dev->bus->type == &pci_bus_type;
+}
+
 /* Model-facing construction. */
 struct pci_dev *pci_alloc_dev(struct pci_bus *bus, unsigned int devfn,
 			      const struct pci_dev_model_ops *model, void *model_data);
@@ -236,7 +286,7 @@ void pci_add_ext_capability(struct pci_dev *pdev, u16 cap_id, u8 version, unsign
 			    unsigned int len);
 int pci_find_capability(struct pci_dev *pdev, int cap);
 int pci_find_ext_capability(struct pci_dev *pdev, int cap);
-struct pci_bus *pci_add_bus(struct uvfio_world *w, struct pci_bus *parent, struct pci_dev *bridge,
+struct pci_bus *pci_add_bus(struct pci_core *pci, struct pci_bus *parent, struct pci_dev *bridge,
 			    unsigned int number);
 
 /* Config accesses as the host's PCI core performs them (hardware semantics). */
@@ -327,7 +377,7 @@ void pci_msix_hw_set_vector(struct pci_dev *pdev, unsigned int vector, bool unma
 int pci_dma_rw(struct pci_dev *pdev, u64 iova, void *buf, size_t len, bool write);
 
 /* Driver registration and the PCI sysfs writes. */
-int pci_register_driver(struct uvfio_world *w, struct pci_driver *drv);
+int pci_register_driver(struct pci_core *pci, struct pci_driver *drv);
 
 void pci_unregister_driver(struct pci_driver *drv);
 const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct pci_dev *pdev);
@@ -341,9 +391,18 @@ ssize_t new_id_store(struct pci_driver *drv, const char *buf, size_t count);
 ssize_t remove_id_store(struct pci_driver *drv, const char *buf, size_t count);
 
 /* Iteration helper: visits every function of the world in bus order. */
-void pci_for_each_dev(struct uvfio_world *w, void (*fn)(struct pci_dev *pdev, void *arg),
-		      void *arg);
-struct pci_dev *pci_get_domain_bus_and_slot(struct uvfio_world *w, int domain, unsigned int bus,
+void pci_for_each_dev(struct pci_core *pci, void (*fn)(struct pci_dev *pdev, void *arg), void *arg);
+struct pci_dev *pci_get_domain_bus_and_slot(struct pci_core *pci, int domain, unsigned int bus,
 					    unsigned int devfn);
+
+/*
+ * The host drivers a world registers (pci/host_drivers.c): e1000, pci-stub,
+ * pcieport. host_driver_free() frees any driver made by a *_driver_new(),
+ * vfio-pci's (vfio/vfio.h) too, once unregistered.
+ */
+struct pci_driver *e1000_host_driver_new(void);
+struct pci_driver *pci_stub_driver_new(void);
+struct pci_driver *pcieport_driver_new(void);
+void host_driver_free(struct pci_driver *drv);
 
 #endif /* UVFIO_CORE_PCI_PCI_H */

@@ -11,7 +11,6 @@
 #include "iommu/iommu.h"
 #include "pci/pci.h"
 #include "pci/pci-sysfs.h"
-#include "world.h"
 
 static bool pci_match_one_device(const struct pci_device_id *id, const struct pci_dev *pdev)
 {
@@ -142,12 +141,12 @@ const struct bus_type pci_bus_type = {
 	.drv_attrs = pci_drv_sysfs_attrs,
 };
 
-int pci_register_driver(struct uvfio_world *w, struct pci_driver *drv)
+int pci_register_driver(struct pci_core *pci, struct pci_driver *drv)
 {
 	drv->driver.name = drv->name;
 	mutex_init(&drv->dynids_lock, "pci_driver->dynids_lock");
 	INIT_LIST_HEAD(&drv->dynids);
-	return driver_register(&drv->driver, &w->pci_bus);
+	return driver_register(&drv->driver, &pci->bus);
 }
 
 void pci_unregister_driver(struct pci_driver *drv)

@@ -284,4 +284,8 @@ int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops, size_t minsz)
 /* Backend-to-core notification: an unmapped range (for dma_unmap listeners). */
 void vfio_device_notify_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
 
+/* vfio-pci's driver (vfio/pci/vfio_pci_core.c), for the world to register. */
+struct pci_driver;
+struct pci_driver *vfio_pci_driver_new(void);
+
 #endif /* UVFIO_CORE_VFIO_VFIO_H */

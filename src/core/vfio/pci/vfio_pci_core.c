@@ -340,12 +340,12 @@ static int vfio_pci_ioctl_reset(struct vfio_pci_core_device *vdev)
 /* The functions a bus reset of pdev's bus affects, in bus order (pci_walk_bus). */
 static size_t vfio_pci_affected(struct pci_dev *pdev, struct pci_dev **out, size_t max)
 {
-	struct uvfio_world *w = pdev->bus->world;
+	struct pci_core *pci = pdev->bus->pci;
 	struct pci_bus *stack[32];
 	size_t n = 0;
 	int sp = 0;
 
-	mutex_lock(&w->topology_lock);
+	mutex_lock(&pci->topology_lock);
 	stack[sp++] = pdev->bus;
 	while (sp) {
 		struct pci_bus *bus = stack[--sp];
@@ -359,7 +359,7 @@ static size_t vfio_pci_affected(struct pci_dev *pdev, struct pci_dev **out, size
 				stack[sp++] = d->subordinate;
 		}
 	}
-	mutex_unlock(&w->topology_lock);
+	mutex_unlock(&pci->topology_lock);
 	return n;
 }
 
