@@ -300,11 +300,11 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	printk_log_init(&w->log, &w->trace); /* first: everything below may print */
 	w->loop = loop_new("uvfio-world");
 	pci_core_init(&w->pci, w, &w->iommu, &w->trace);
-	iommu_init(&w->iommu, w, &w->trace, m->iommu_aw_bits);
+	iommu_init(&w->iommu, w, &w->trace, &w->races, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
 	vfio_init(&w->vfio, w, &w->trace);
 	class_registry_init(&w->classes, w);
-	mdev_core_init(&w->mdev, w, &w->trace);
+	mdev_core_init(&w->mdev, w, &w->iommu, &w->trace);
 	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
 	sysfs_root_init(&w->sysfs, w);
 	pci_sysfs_init(&w->sysfs, &w->pci);

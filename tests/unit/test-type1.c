@@ -137,9 +137,10 @@ static struct uvfio_world *world_new(void)
 	struct uvfio_world *w = xzalloc(sizeof(*w));
 
 	printk_log_init(&w->log, &w->trace); /* the IOMMU logs group additions and faults */
-	iommu_init(&w->iommu, w, &w->trace, 39);
+	iommu_init(&w->iommu, w, &w->trace, &w->races, 39);
 	w->vfio.params.dma_entry_limit = 65535;
 	fake_pci_bus.world = w; /* each test runs alone, with one world */
+	fake_pci_bus.iommu = &w->iommu;
 	return w;
 }
 

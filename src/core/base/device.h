@@ -28,6 +28,7 @@ struct device_driver;
 struct iommu_group;
 struct sysfs_attr;
 struct sysfs_dir;
+struct iommu;
 struct sysfs_root;
 struct uvfio_world;
 
@@ -81,6 +82,11 @@ struct bus {
 	struct list_head notifiers;
 	bool drivers_autoprobe; /* protected by lock */
 	struct sysfs_root *sysfs; /* set by bus_register: /sys/bus/<name> exists */
+	/*
+	 * The IOMMU its devices' groups belong to (the kernel's bus_type.iommu_ops
+	 * until 6.8), set before devices are added; NULL: its devices have none.
+	 */
+	struct iommu *iommu;
 	pthread_cond_t drivers_idle; /* with lock: a driver's sysfs_active dropped to 0 */
 };
 

@@ -25,7 +25,8 @@
 #include "base/trace.h"
 #include "iommu/iommu.h"
 #include "pci/pci.h"
-#include "race.h"
+#include "shared/race.h"
+#include "uvfio/uvfio-race.h"
 
 #define PCI_CLASS_BRIDGE_ISA 0x0601
 /* The flags pci_device_group() requires on every bridge between a device and the root. */
@@ -70,11 +71,12 @@ static void iommu_core_domain_init(struct iommu *iommu, struct iommu_domain *d,
 }
 
 void iommu_init(struct iommu *iommu, struct uvfio_world *w, struct trace_sink *trace,
-		unsigned int aw_bits)
+		struct race_registry *races, unsigned int aw_bits)
 {
 	memset(iommu, 0, sizeof(*iommu));
 	iommu->world = w;
 	iommu->trace = trace;
+	iommu->races = races;
 	mutex_init(&iommu->lock, "iommu->lock");
 	mutex_init(&iommu->dev_group_lock, "iommu->dev_group_lock");
 	ida_init(&iommu->group_ida);
@@ -164,9 +166,9 @@ struct iommu_group *iommu_group_get(struct device *dev)
 	struct iommu *iommu;
 	struct iommu_group *group;
 
-	if (!dev->bus)
+	if (!dev->bus || !dev->bus->iommu)
 		return NULL; /* class devices: never in a group */
-	iommu = &dev->bus->world->iommu;
+	iommu = dev->bus->iommu;
 	mutex_lock(&iommu->dev_group_lock);
 	group = dev->iommu_group;
 	if (group)
@@ -566,9 +568,9 @@ int iommu_device_use_default_domain(struct device *dev)
 	if (!group)
 		return 0;
 
-	world_race_point(group->iommu->world, "iommu_device_use_default_domain");
+	race_point(group->iommu->races, "iommu_device_use_default_domain");
 	mutex_lock(&group->mutex);
-	if (group->owner_cnt && !world_quirk(group->iommu->world, UVFIO_QUIRK_NO_DMA_OWNERSHIP)) {
+	if (group->owner_cnt && !race_quirk(group->iommu->races, UVFIO_QUIRK_NO_DMA_OWNERSHIP)) {
 		if (group->domain != &group->iommu->default_domain || group->owner) {
 			ret = -EBUSY;
 			goto unlock;

@@ -24,6 +24,7 @@
 
 struct device;
 struct iommu_domain;
+struct race_registry;
 struct trace_sink;
 struct uvfio_world;
 
@@ -67,8 +68,9 @@ struct iommu_domain {
 
 /* The world's IOMMU: one hardware unit covering every PCI function. */
 struct iommu {
-	struct uvfio_world *world;
+	struct uvfio_world *world; /* opaque: its kernel log (printk) */
 	struct trace_sink *trace; /* the world's, for DMA events */
+	struct race_registry *races; /* the world's race points and quirks (docs/races.md) */
 	struct mutex lock; /* groups list, group ida */
 	/* A leaf: device->iommu_group of every device, set at add and cleared at removal. */
 	struct mutex dev_group_lock;
@@ -109,7 +111,7 @@ struct group_device {
 };
 
 void iommu_init(struct iommu *iommu, struct uvfio_world *w, struct trace_sink *trace,
-		unsigned int aw_bits);
+		struct race_registry *races, unsigned int aw_bits);
 void iommu_destroy(struct iommu *iommu);
 
 /* Group discovery for a PCI function being added (pci_device_group). */

@@ -33,6 +33,7 @@
 #include "shared/mutex.h"
 
 struct mdev_parent;
+struct iommu;
 struct trace_sink;
 struct uvfio_world;
 
@@ -62,7 +63,8 @@ struct sysfs_dir;
 struct sysfs_root;
 extern const struct sysfs_dir mdev_sysfs_dir;
 void mdev_sysfs_init(struct sysfs_root *root, struct mdev_core *core);
-void mdev_core_init(struct mdev_core *core, struct uvfio_world *w, struct trace_sink *trace);
+void mdev_core_init(struct mdev_core *core, struct uvfio_world *w, struct iommu *iommu,
+		    struct trace_sink *trace);
 /* Unregisters and frees every parent made from a model (mdev_models.c). */
 void mdev_models_exit(struct mdev_core *core);
 /* Adds the parents of a machine description (its mdev-parent lines). */

@@ -60,9 +60,12 @@ void mdev_unregister_driver(struct mdev_driver *drv)
 	driver_unregister(&drv->driver);
 }
 
-void mdev_core_init(struct mdev_core *core, struct uvfio_world *w, struct trace_sink *trace)
+void mdev_core_init(struct mdev_core *core, struct uvfio_world *w, struct iommu *iommu,
+		    struct trace_sink *trace)
 {
 	bus_init(&core->bus, &mdev_bus_type, w);
+	core->bus.iommu =
+		iommu; /* instances get groups of their own (vfio_register_emulated_iommu_dev) */
 	core->trace = trace;
 	mutex_init(&core->list_lock, "mdev_list_lock");
 	INIT_LIST_HEAD(&core->devices);

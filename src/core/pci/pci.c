@@ -310,6 +310,7 @@ void pci_core_init(struct pci_core *pci, struct uvfio_world *w, struct iommu *io
 {
 	pci->world = w;
 	bus_init(&pci->bus, &pci_bus_type, w);
+	pci->bus.iommu = iommu;
 	mutex_init(&pci->rescan_remove_lock, "pci_rescan_remove_lock");
 	mutex_init(&pci->topology_lock, "pci_core.topology_lock");
 	INIT_LIST_HEAD(&pci->root_buses);
