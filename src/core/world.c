@@ -299,7 +299,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	world_races_init(w);
 	printk_log_init(&w->log, &w->trace); /* first: everything below may print */
 	w->loop = loop_new("uvfio-world");
-	pci_core_init(&w->pci, w, &w->iommu, &w->trace);
+	pci_core_init(&w->pci, w, &w->iommu, &w->trace, w->loop);
 	iommu_init(&w->iommu, w, &w->trace, &w->races, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
 	vfio_init(&w->vfio, w, &w->trace);

@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "devices/models.h"
-#include "world.h"
+#include "shared/loop.h"
 
 #define EDU_MSI_CAP 0x40
 #define EDU_MSI_LEN 14 /* 64-bit address, no per-vector masking */
@@ -439,7 +439,7 @@ static int edu_init(struct pci_dev *pdev, const struct model_param *params, unsi
 
 	edu = xzalloc(sizeof(*edu));
 	edu->pdev = pdev;
-	edu->loop = pdev->bus && pdev->bus->world ? pdev->bus->world->loop : NULL;
+	edu->loop = pdev->bus && pdev->bus->pci ? pdev->bus->pci->loop : NULL;
 	edu->dma_mask = mask;
 	edu->dma_size = (u32)dma_size;
 	edu->dma_buf = xzalloc(dma_size);

@@ -306,7 +306,7 @@ void pci_log_found(struct pci_dev *pdev)
 }
 
 void pci_core_init(struct pci_core *pci, struct uvfio_world *w, struct iommu *iommu,
-		   struct trace_sink *trace)
+		   struct trace_sink *trace, struct loop *loop)
 {
 	pci->world = w;
 	bus_init(&pci->bus, &pci_bus_type, w);
@@ -317,6 +317,7 @@ void pci_core_init(struct pci_core *pci, struct uvfio_world *w, struct iommu *io
 	INIT_LIST_HEAD(&pci->removed);
 	pci->iommu = iommu;
 	pci->trace = trace;
+	pci->loop = loop;
 }
 
 /* After every function and bus is gone (pci_removed_destroy). */

@@ -23,6 +23,7 @@
 struct pci_dev;
 struct pci_driver;
 struct iommu;
+struct loop;
 struct trace_sink;
 struct uvfio_world;
 struct uvfio_writer;
@@ -85,10 +86,11 @@ struct pci_core {
 	struct list_head removed; /* of pci_removed: functions off their bus (pci/hotplug.c) */
 	struct iommu *iommu; /* where an added function gets its group */
 	struct trace_sink *trace; /* the world's: plug and unplug events */
+	struct loop *loop; /* the world's work loop: device models' timers and DMA engines */
 };
 
 void pci_core_init(struct pci_core *pci, struct uvfio_world *w, struct iommu *iommu,
-		   struct trace_sink *trace);
+		   struct trace_sink *trace, struct loop *loop);
 void pci_core_destroy(struct pci_core *pci);
 
 /*
