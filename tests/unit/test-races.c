@@ -506,7 +506,9 @@ static void container_close_vs_unset(unsigned long quirks)
 	t0 = now_ms();
 	ASSERT_OK(uvfio_close(p, e.container));
 	e.container = -1;
-	ASSERT_LT(now_ms() - t0, 1000u); /* the container's release takes no group lock */
+	/* The container's release takes no group lock: with it, the close would wait for the
+	 * release below; 10 s only tells that from a loaded machine's slowness. */
+	ASSERT_LT(now_ms() - t0, 10000u);
 	ASSERT_NEG(uvfio_race_release(w, "vfio_group_unset_container.detach"), 0);
 	join_or_hung(&unsetter, "unset");
 	join_or_hung(&opener, "open");
