@@ -304,6 +304,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	snprintf(w->name, sizeof(w->name), "%s", m->name);
 	world_races_init(w);
 	printk_log_init(&w->log); /* first: everything below may print */
+	chrdevs_init(&w->chrdevs, w);
 	w->loop = loop_new("uvfio-world");
 	mutex_init(&w->rescan_remove_lock, "pci_rescan_remove_lock");
 	mutex_init(&w->topology_lock, "world->topology_lock");
@@ -435,6 +436,7 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	iommu_destroy(&w->iommu);
 	class_registry_destroy(&w->classes);
 	sysfs_root_destroy(&w->sysfs);
+	chrdevs_destroy(&w->chrdevs);
 	bus_destroy(&w->pci_bus);
 	mutex_destroy(&w->topology_lock);
 	printk_log_destroy(&w->log);
