@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "devices/models.h"
+#include "kvm/kvm.h"
 #include "machine/machine.h"
 #include "uvfio/uvfio.h"
 #include "race.h"
@@ -313,7 +314,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	bus_init(&w->pci_bus, &pci_bus_type, w);
 	iommu_init(&w->iommu, w, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
-	vfio_init(&w->vfio, w);
+	ret = vfio_init(&w->vfio, w);
 	class_registry_init(&w->classes);
 	mdev_core_init(&w->mdev, w);
 	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
@@ -323,6 +324,15 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	vfio_sysfs_init(&w->sysfs, &w->vfio);
 	class_sysfs_init(&w->sysfs, &w->classes);
 	mdev_sysfs_init(&w->sysfs, &w->mdev);
+	/* Each subsystem registers its device nodes (docs/design.md, "Layering"). */
+	if (!ret)
+		ret = kvm_init(w);
+	if (!ret)
+		ret = devkmsg_init(w);
+	if (ret) {
+		snprintf(err, errlen, "registering device nodes: %s", strerror(-ret));
+		goto err_destroy;
+	}
 	ret = world_register_drivers(w);
 	if (ret) {
 		snprintf(err, errlen, "registering drivers: %s", strerror(-ret));
@@ -432,6 +442,8 @@ void uvfio_world_destroy(struct uvfio_world *w)
 		host_driver_free(w->drivers[i]);
 	}
 	loop_free(w->loop);
+	devkmsg_exit(w);
+	kvm_exit(w);
 	vfio_exit(&w->vfio);
 	iommu_destroy(&w->iommu);
 	class_registry_destroy(&w->classes);

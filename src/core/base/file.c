@@ -64,17 +64,6 @@ struct file *alloc_empty_file(struct uvfio_world *w, unsigned int flags)
 	return f;
 }
 
-struct file *file_alloc(struct uvfio_world *w, const struct file_operations *fops, void *priv,
-			unsigned int flags)
-{
-	struct file *f = alloc_empty_file(w, flags);
-
-	f->f_op = fops;
-	f->private_data = priv;
-	f->f_mode |= FMODE_OPENED;
-	return f;
-}
-
 /*
  * fs/anon_inodes.c: every such file shares one inode, whose mode is
  * S_IRUSR | S_IWUSR with no file type and whose number is 0; fstat(2) of a

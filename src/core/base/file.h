@@ -220,9 +220,6 @@ static inline struct inode *file_inode(struct file *f)
  * no ->release.
  */
 struct file *alloc_empty_file(struct uvfio_world *w, unsigned int flags);
-/* An opened file with no inode (fstat: -EBADF); its callers move to the two others. */
-struct file *file_alloc(struct uvfio_world *w, const struct file_operations *fops, void *priv,
-			unsigned int flags);
 /*
  * A file on the anonymous inode (anon_inode_getfile, fs/anon_inodes.c): what
  * VFIO's device files and KVM's VM and device files are; mode 0600, no number.
