@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "devices/models.h"
+#include "kvm/kvm.h"
 #include "machine/machine.h"
 #include "uvfio/uvfio.h"
 #include "race.h"
@@ -298,11 +299,12 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	snprintf(w->name, sizeof(w->name), "%s", m->name);
 	world_races_init(w);
 	printk_log_init(&w->log, &w->trace); /* first: everything below may print */
+	chrdevs_init(&w->chrdevs, w);
 	w->loop = loop_new("uvfio-world");
 	pci_core_init(&w->pci, w, &w->iommu, &w->trace, w->loop);
 	iommu_init(&w->iommu, w, &w->trace, &w->races, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
-	vfio_init(&w->vfio, w, &w->trace);
+	ret = vfio_init(&w->vfio, w, &w->trace);
 	class_registry_init(&w->classes, w);
 	mdev_core_init(&w->mdev, w, &w->iommu, &w->trace);
 	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
@@ -312,6 +314,15 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	vfio_sysfs_init(&w->sysfs, &w->vfio);
 	class_sysfs_init(&w->sysfs, &w->classes);
 	mdev_sysfs_init(&w->sysfs, &w->mdev);
+	/* Each subsystem registers its device nodes (docs/design.md, "Layering"). */
+	if (!ret)
+		ret = kvm_init(w);
+	if (!ret)
+		ret = devkmsg_init(w);
+	if (ret) {
+		snprintf(err, errlen, "registering device nodes: %s", strerror(-ret));
+		goto err_destroy;
+	}
 	ret = world_register_drivers(w);
 	if (ret) {
 		snprintf(err, errlen, "registering drivers: %s", strerror(-ret));
@@ -421,10 +432,13 @@ void uvfio_world_destroy(struct uvfio_world *w)
 		host_driver_free(w->drivers[i]);
 	}
 	loop_free(w->loop);
+	devkmsg_exit(w);
+	kvm_exit(w);
 	vfio_exit(&w->vfio);
 	iommu_destroy(&w->iommu);
 	class_registry_destroy(&w->classes);
 	sysfs_root_destroy(&w->sysfs);
+	chrdevs_destroy(&w->chrdevs);
 	pci_core_destroy(&w->pci);
 	printk_log_destroy(&w->log);
 	race_registry_destroy(&w->races);

@@ -6,6 +6,7 @@
 #ifndef UVFIO_CORE_WORLD_H
 #define UVFIO_CORE_WORLD_H
 
+#include "base/chrdev.h"
 #include "base/class.h"
 #include "base/device.h"
 #include "base/sysfs.h"
@@ -29,6 +30,8 @@ struct uvfio_world {
 	struct mdev_core mdev; /* the mdev bus, instances and parents (mdev/) */
 	struct printk_log log; /* the kernel log: /dev/kmsg, syslog(2) (printk/) */
 	struct sysfs_root sysfs; /* the tree each subsystem hangs its entries into (base/sysfs.h) */
+	struct chrdevs chrdevs; /* /dev: each subsystem registers its nodes (base/chrdev.h) */
+	struct miscdevice kvm_dev; /* /dev/kvm (kvm/kvm.c) */
 	/* Host drivers and vfio-pci, registered at creation. */
 	struct pci_driver *drivers[8];
 	unsigned int ndrivers;

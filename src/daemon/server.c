@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "base/devfs.h"
+#include "base/chrdev.h"
 #include "uvfio/uvfio.h"
 #include "uvfiod.h"
 #include "world.h"
@@ -83,7 +83,7 @@ static void bootstrap_serve(struct uvfiod *d, int fd)
 	remote_read_comm(cred.pid, comm, sizeof(comm));
 	who = (struct uvfio_writer){ .pid = cred.pid, .comm = comm };
 	prev = set_current_writer(&who);
-	ret = devfs_open(d->world, path, (int)req.flags, &file);
+	ret = chrdev_open(&d->world->chrdevs, path, (int)req.flags, &file);
 	set_current_writer(prev);
 	world_trace(d->world, "{\"op\":\"open\",\"pid\":%d,\"path\":\"%s\",\"result\":%d}",
 		    (int)cred.pid, path, ret);

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/devfs.h"
+#include "base/file.h"
 #include "uvfio/uvfio.h"
 #include "compat/pidfd.h"
 #include "vfio/vfio.h"
@@ -411,8 +411,8 @@ static int handle_lseek(struct session *s, u8 *body, u32 len)
 static int handle_fstat(struct session *s)
 {
 	struct uvfio_fstat_rep rep = { 0 };
-	struct devfs_stat st;
-	int ret = devfs_file_stat(s->file, &st);
+	struct kstat st;
+	int ret = vfs_fstat(s->file, &st);
 
 	rep.mode = st.mode;
 	rep.rdev_major = st.rdev_major;

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
+#include "base/chrdev.h"
 #include "base/file.h"
 
 static void mm_release(struct kref *kref)
@@ -51,26 +53,45 @@ char *strndup_user(struct task *t, unsigned long src, size_t max)
 	return ERR_PTR(-EINVAL);
 }
 
-struct file *file_alloc(struct uvfio_world *w, const struct file_operations *fops, void *priv,
-			unsigned int flags)
+struct file *alloc_empty_file(struct uvfio_world *w, unsigned int flags)
 {
 	struct file *f = xzalloc(sizeof(*f));
 
 	kref_init(&f->f_count);
-	f->f_op = fops;
-	f->private_data = priv;
 	f->world = w;
 	f->f_flags = flags;
 	mutex_init(&f->f_pos_lock, "file->f_pos_lock");
 	return f;
 }
 
+/*
+ * fs/anon_inodes.c: every such file shares one inode, whose mode is
+ * S_IRUSR | S_IWUSR with no file type and whose number is 0; fstat(2) of a
+ * VFIO device fd or a KVM VM fd shows exactly that.
+ */
+struct file *anon_inode_getfile(struct uvfio_world *w, const struct file_operations *fops,
+				void *priv, unsigned int flags)
+{
+	struct file *f = alloc_empty_file(w, flags);
+
+	f->f_inode.i_mode = S_IRUSR | S_IWUSR;
+	f->f_op = fops;
+	f->private_data = priv;
+	f->f_mode |= FMODE_OPENED;
+	return f;
+}
+
+/* __fput (fs/file_table.c): ->release, then the cdev the open pinned. */
 static void file_release(struct kref *kref)
 {
 	struct file *f = container_of(kref, struct file, f_count);
 
-	if (f->f_op->release)
-		f->f_op->release(f);
+	if (f->f_mode & FMODE_OPENED) {
+		if (f->f_op->release)
+			f->f_op->release(f);
+		if (f->f_inode.i_cdev)
+			cdev_put(f->f_inode.i_cdev);
+	}
 	mutex_destroy(&f->f_pos_lock);
 	free(f);
 }
@@ -195,4 +216,17 @@ int vfs_mmap_fault(struct file *f, u64 offset)
 	if (!f->f_op->mmap)
 		return -EFAULT;
 	return f->f_op->mmap_fault ? f->f_op->mmap_fault(f, offset) : 0;
+}
+
+int vfs_fstat(struct file *f, struct kstat *st)
+{
+	const struct inode *inode = file_inode(f);
+
+	memset(st, 0, sizeof(*st));
+	if (!inode->i_mode)
+		return -EBADF;
+	st->mode = inode->i_mode;
+	st->rdev_major = MAJOR(inode->i_rdev);
+	st->rdev_minor = MINOR(inode->i_rdev);
+	return 0;
 }

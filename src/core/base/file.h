@@ -23,6 +23,7 @@
 #include "shared/macro.h"
 #include "shared/mutex.h"
 
+struct cdev;
 struct file;
 struct task;
 struct uvfio_world;
@@ -119,7 +120,7 @@ struct task {
 	void *priv;
 };
 
-/* The task of an in-process caller (base/task_local.c). */
+/* The task of an in-process caller (task_local.c). */
 struct uvfio_proc;
 struct task *uvfio_proc_task(struct uvfio_proc *p);
 
@@ -159,8 +160,28 @@ struct mmap_desc {
 	u8 *trapped; /* bitmap, one bit per page; malloc'd, freed by the caller */
 };
 
+/*
+ * What a file was opened through: the fields of the kernel's struct inode
+ * that a char device's open and fstat(2) use. A file opened through a device
+ * node gets S_IFCHR with the node's permissions, its number and the cdev it
+ * pinned (chrdev_open, base/chrdev.c); a file on an anonymous inode gets 0600
+ * and no number (anon_inode_getfile). The file keeps its own copy: a node may
+ * go (a VFIO group leaving) while files opened through it stay.
+ */
+struct inode {
+	unsigned int i_mode; /* 0 only for a file not opened through either */
+	dev_t i_rdev; /* MKDEV(major, minor), base/chrdev.h */
+	struct cdev *i_cdev; /* pinned until the file's last fput; NULL for anon */
+};
+
 struct file_operations {
 	const char *name; /* "vfio-container", "vfio-group", "[vfio-device]" */
+	/*
+	 * Optional: open(2) of a device node whose cdev has these fops
+	 * (chrdev_open): sets f->private_data, 0 or a negative errno (the file
+	 * is then freed without a release).
+	 */
+	int (*open)(struct inode *inode, struct file *f);
 	void (*release)(struct file *f);
 	long (*ioctl)(struct file *f, struct task *t, unsigned int cmd, unsigned long arg);
 	ssize_t (*read)(struct file *f, char *buf, size_t count, s64 *ppos);
@@ -178,18 +199,37 @@ struct file_operations {
 	s64 (*llseek)(struct file *f, s64 offset, int whence);
 };
 
+#define FMODE_OPENED 0x80000u /* ->open succeeded: the last fput runs ->release */
+
 struct file {
 	struct kref f_count;
 	const struct file_operations *f_op;
 	void *private_data;
 	struct uvfio_world *world;
+	struct inode f_inode; /* fixed once opened */
+	unsigned int f_mode; /* FMODE_OPENED */
 	struct mutex f_pos_lock;
 	s64 f_pos; /* protected by f_pos_lock */
 	unsigned int f_flags;
 };
 
-struct file *file_alloc(struct uvfio_world *w, const struct file_operations *fops, void *priv,
-			unsigned int flags);
+static inline struct inode *file_inode(struct file *f)
+{
+	return &f->f_inode;
+}
+
+/*
+ * A file not opened yet (alloc_empty_file, fs/file_table.c): no f_op; its
+ * opener fills it and sets FMODE_OPENED. An fput before that frees it with
+ * no ->release.
+ */
+struct file *alloc_empty_file(struct uvfio_world *w, unsigned int flags);
+/*
+ * A file on the anonymous inode (anon_inode_getfile, fs/anon_inodes.c): what
+ * VFIO's device files and KVM's VM and device files are; mode 0600, no number.
+ */
+struct file *anon_inode_getfile(struct uvfio_world *w, const struct file_operations *fops,
+				void *priv, unsigned int flags);
 static inline struct file *get_file(struct file *f)
 {
 	kref_get(&f->f_count);
@@ -205,5 +245,13 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t count);
 s64 vfs_llseek(struct file *f, s64 offset, int whence);
 int vfs_mmap(struct file *f, u64 offset, u64 len, u32 prot, u32 flags, struct mmap_desc *out);
 int vfs_mmap_fault(struct file *f, u64 offset);
+
+/* What fstat(2) reports of an open file: the fields of the kernel's struct kstat we have. */
+struct kstat {
+	unsigned int mode; /* st_mode */
+	unsigned int rdev_major, rdev_minor;
+};
+/* vfs_getattr of the file's inode: 0, or -EBADF for a file with no inode. */
+int vfs_fstat(struct file *f, struct kstat *st);
 
 #endif /* UVFIO_CORE_BASE_FILE_H */

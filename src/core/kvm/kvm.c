@@ -190,7 +190,7 @@ static int kvm_ioctl_create_device(struct kvm *kvm, struct task *t, struct kvm_c
 	mutex_unlock(&kvm->lock);
 
 	kvm_get_kvm(kvm); /* the device fd's */
-	f = file_alloc(kvm->world, &kvm_device_fops, dev, 02000002 /* O_RDWR|O_CLOEXEC */);
+	f = anon_inode_getfile(kvm->world, &kvm_device_fops, dev, 02000002 /* O_RDWR|O_CLOEXEC */);
 	ret = t->ops->fd_install(t, f);
 	if (ret < 0) {
 		fput(f); /* kvm_device_release: frees the device, drops the reference */
@@ -246,7 +246,7 @@ static int kvm_dev_ioctl_create_vm(struct uvfio_world *w, struct file **out)
 	INIT_LIST_HEAD(&kvm->deferred_fputs);
 	atomic_init(&kvm->assigned_device_count, 0);
 	atomic_init(&kvm->noncoherent_dma_count, 0);
-	*out = file_alloc(w, &kvm_vm_fops, kvm, 02000002 /* O_RDWR|O_CLOEXEC */);
+	*out = anon_inode_getfile(w, &kvm_vm_fops, kvm, 02000002 /* O_RDWR|O_CLOEXEC */);
 	return 0;
 }
 
@@ -291,21 +291,25 @@ static const struct file_operations kvm_dev_fops = {
 	.ioctl = kvm_dev_ioctl,
 };
 
-int kvm_dev_open(struct uvfio_world *w, int flags, struct file **out)
+/*
+ * kvm_init(): misc_register(&kvm_dev). The kernel's kvm_dev has no mode
+ * (devtmpfs makes it 0600); Debian's udev rule makes it 0660 root:kvm, which
+ * is what the lab shows.
+ */
+int kvm_init(struct uvfio_world *w)
 {
-	*out = file_alloc(w, &kvm_dev_fops, NULL, flags);
-	return 0;
+	w->kvm_dev = (struct miscdevice){
+		.minor = KVM_MINOR,
+		.name = "kvm",
+		.mode = 0660,
+		.fops = &kvm_dev_fops,
+	};
+	return misc_register(&w->chrdevs, &w->kvm_dev);
 }
 
-enum kvm_file_kind kvm_file_kind(struct file *f)
+void kvm_exit(struct uvfio_world *w)
 {
-	if (f->f_op == &kvm_dev_fops)
-		return KVM_FILE_DEV;
-	if (f->f_op == &kvm_vm_fops)
-		return KVM_FILE_VM;
-	if (f->f_op == &kvm_device_fops)
-		return KVM_FILE_DEVICE;
-	return KVM_FILE_NONE;
+	misc_deregister(&w->kvm_dev);
 }
 
 void kvm_vm_info(struct kvm *kvm, struct uvfio_kvm_info *out)

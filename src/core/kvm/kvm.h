@@ -80,17 +80,14 @@ void kvm_put_kvm(struct kvm *kvm);
 /* The VM of a VM file (KVM_CREATE_VM's), or NULL. */
 struct kvm *kvm_from_vm_file(struct file *f);
 
-/* /dev/kvm: KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_CHECK_EXTENSION. */
-int kvm_dev_open(struct uvfio_world *w, int flags, struct file **out);
-
-/* What a file is, for fstat() and /proc/self/fd. */
-enum kvm_file_kind {
-	KVM_FILE_NONE,
-	KVM_FILE_DEV, /* /dev/kvm */
-	KVM_FILE_VM, /* anon_inode:kvm-vm */
-	KVM_FILE_DEVICE, /* anon_inode:kvm-vfio */
-};
-enum kvm_file_kind kvm_file_kind(struct file *f);
+/*
+ * /dev/kvm (KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_CHECK_EXTENSION): the misc
+ * device "kvm", 10:232 (include/linux/miscdevice.h), registered by kvm_init
+ * (virt/kvm/kvm_main.c) in the world's registry: 0 or misc_register's errno.
+ */
+#define KVM_MINOR 232
+int kvm_init(struct uvfio_world *w);
+void kvm_exit(struct uvfio_world *w);
 /* For uvfio_kvm_info(). */
 void kvm_vm_info(struct kvm *kvm, struct uvfio_kvm_info *out);
 

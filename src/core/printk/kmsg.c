@@ -26,6 +26,10 @@
 #include "uvfio/uvfio.h"
 #include "world.h"
 
+/* include/uapi/linux/major.h, drivers/char/mem.c: /dev/kmsg is 1:11. */
+#define MEM_MAJOR 1
+#define KMSG_MINOR 11
+
 /* A record in export format: its text escaped (4 bytes a byte at most) and its dictionary. */
 #define KMSG_RECORD_MAX (4 * PRINTK_RECORD_MAX + 256)
 
@@ -177,8 +181,27 @@ static void devkmsg_release(struct file *f)
 	free(u);
 }
 
+/* open(2) of /dev/kmsg (devkmsg_open; flags are open(2)'s, in f->f_flags). */
+static int devkmsg_open(struct inode *inode, struct file *f)
+{
+	const struct uvfio_writer *who = current_writer();
+	struct devkmsg_user *u = xzalloc(sizeof(*u));
+	struct printk_log *log = &f->world->log;
+
+	(void)inode;
+	mutex_init(&u->lock, "devkmsg_user->lock");
+	ratelimit_state_init(&u->rs, true);
+	snprintf(u->comm, sizeof(u->comm), "%s", who && who->comm ? who->comm : "uvfiod");
+	mutex_lock(&log->lock);
+	u->seq = printk_first_seq(log);
+	mutex_unlock(&log->lock);
+	f->private_data = u;
+	return 0;
+}
+
 static const struct file_operations devkmsg_fops = {
 	.name = "kmsg",
+	.open = devkmsg_open,
 	.release = devkmsg_release,
 	.ioctl = devkmsg_ioctl,
 	.read = devkmsg_read,
@@ -186,22 +209,44 @@ static const struct file_operations devkmsg_fops = {
 	.llseek = devkmsg_llseek,
 };
 
-int devkmsg_open(struct uvfio_world *w, int flags, struct file **out)
+/*
+ * chr_dev_init() (drivers/char/mem.c) registers all of major 1 ("mem") with
+ * one cdev and picks a minor's fops in memory_open(); kmsg is the only memory
+ * device here, so it registers its own minor: region, cdev, node "kmsg" with
+ * the mode mem_devnode gives it (0644).
+ */
+int devkmsg_init(struct uvfio_world *w)
 {
-	const struct uvfio_writer *who = current_writer();
-	struct devkmsg_user *u = xzalloc(sizeof(*u));
+	struct cdev *cdev = &w->log.kmsg_cdev;
+	dev_t devt = MKDEV(MEM_MAJOR, KMSG_MINOR);
+	int ret;
 
-	mutex_init(&u->lock, "devkmsg_user->lock");
-	ratelimit_state_init(&u->rs, true);
-	snprintf(u->comm, sizeof(u->comm), "%s", who && who->comm ? who->comm : "uvfiod");
-	mutex_lock(&w->log.lock);
-	u->seq = printk_first_seq(&w->log);
-	mutex_unlock(&w->log.lock);
-	*out = file_alloc(w, &devkmsg_fops, u, (unsigned int)flags);
+	ret = register_chrdev_region(&w->chrdevs, devt, 1, "mem");
+	if (ret)
+		return ret;
+	cdev_init(cdev, &devkmsg_fops);
+	ret = cdev_add(&w->chrdevs, cdev, devt, 1);
+	if (ret)
+		goto err_region;
+	ret = devtmpfs_create_node(&w->chrdevs, "kmsg", 0644, devt);
+	if (ret)
+		goto err_cdev;
 	return 0;
+
+err_cdev:
+	cdev_del(cdev);
+err_region:
+	unregister_chrdev_region(&w->chrdevs, devt, 1);
+	return ret;
 }
 
-bool file_is_kmsg(struct file *f)
+void devkmsg_exit(struct uvfio_world *w)
 {
-	return f->f_op == &devkmsg_fops;
+	struct cdev *cdev = &w->log.kmsg_cdev;
+
+	if (!cdev->registry)
+		return;
+	devtmpfs_delete_node(&w->chrdevs, cdev->dev);
+	cdev_del(cdev);
+	unregister_chrdev_region(&w->chrdevs, MKDEV(MEM_MAJOR, KMSG_MINOR), 1);
 }

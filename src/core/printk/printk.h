@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "base/chrdev.h"
 #include "shared/list.h"
 #include "shared/macro.h"
 #include "shared/mutex.h"
@@ -85,6 +86,7 @@ struct printk_log {
 	size_t syslog_partial; /* bytes of syslog_seq's text already read */
 	int console_loglevel; /* SYSLOG_ACTION_CONSOLE_*: kept, there is no console */
 	int saved_console_loglevel;
+	struct cdev kmsg_cdev; /* /dev/kmsg (kmsg.c): fixed from devkmsg_init to devkmsg_exit */
 };
 
 void printk_log_init(struct printk_log *log, struct trace_sink *trace);
@@ -152,9 +154,8 @@ void ratelimit_state_destroy(struct ratelimit_state *rs);
 bool ___ratelimit(struct uvfio_world *w, struct ratelimit_state *rs, const char *func);
 #define __ratelimit(w, rs) ___ratelimit(w, rs, __func__)
 
-/* kmsg.c: opens /dev/kmsg (flags: open(2)'s); whether f is one. */
-struct file;
-int devkmsg_open(struct uvfio_world *w, int flags, struct file **out);
-bool file_is_kmsg(struct file *f);
+/* kmsg.c: /dev/kmsg, 1:11, in the world's registry: 0 or the registration's errno. */
+int devkmsg_init(struct uvfio_world *w);
+void devkmsg_exit(struct uvfio_world *w);
 
 #endif /* UVFIO_CORE_PRINTK_PRINTK_H */

@@ -163,22 +163,44 @@ static void vfio_fops_release(struct file *f)
 	vfio_container_put(container);
 }
 
-static const struct file_operations vfio_fops = {
-	.name = "vfio-container",
-	.release = vfio_fops_release,
-	.ioctl = vfio_fops_unl_ioctl,
-};
-
-int vfio_container_open(struct vfio *vfio, struct file **out)
+/* open(2) of /dev/vfio/vfio: misc_open made f->private_data our misc device. */
+static int vfio_fops_open(struct inode *inode, struct file *f)
 {
+	struct vfio *vfio = container_of((struct miscdevice *)f->private_data, struct vfio, misc);
 	struct vfio_container *container = xzalloc(sizeof(*container));
 
+	(void)inode;
 	container->vfio = vfio;
 	kref_init(&container->kref);
 	init_rwsem(&container->group_lock, "vfio_container->group_lock");
 	INIT_LIST_HEAD(&container->group_list);
-	*out = file_alloc(vfio->world, &vfio_fops, container, 02 /* O_RDWR */);
+	f->private_data = container;
 	return 0;
+}
+
+static const struct file_operations vfio_fops = {
+	.name = "vfio-container",
+	.open = vfio_fops_open,
+	.release = vfio_fops_release,
+	.ioctl = vfio_fops_unl_ioctl,
+};
+
+/* vfio_container_init(): the misc device "vfio", 10:196, node vfio/vfio, mode 0666. */
+int vfio_container_init(struct vfio *vfio)
+{
+	vfio->misc = (struct miscdevice){
+		.minor = VFIO_MINOR,
+		.name = "vfio",
+		.nodename = "vfio/vfio",
+		.mode = 0666,
+		.fops = &vfio_fops,
+	};
+	return misc_register(&vfio->world->chrdevs, &vfio->misc);
+}
+
+void vfio_container_cleanup(struct vfio *vfio)
+{
+	misc_deregister(&vfio->misc);
 }
 
 struct vfio_container *vfio_container_from_file(struct file *f)

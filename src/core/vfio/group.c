@@ -11,6 +11,7 @@
  * Lock order: vfio->group_lock → group->group_lock → dev_set->lock →
  * container->group_lock. group->device_lock is a leaf.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +66,8 @@ static struct vfio_group *vfio_create_group(struct vfio *vfio, struct iommu_grou
 					    enum vfio_group_type type)
 {
 	struct vfio_group *group = xzalloc(sizeof(*group));
-	int minor;
+	char name[32];
+	int minor, ret;
 
 	lockdep_assert_held(&vfio->group_lock);
 	minor = ida_alloc_range(&vfio->group_ida, 0, (1u << 20) - 1);
@@ -85,9 +87,47 @@ static struct vfio_group *vfio_create_group(struct vfio *vfio, struct iommu_grou
 	INIT_LIST_HEAD(&group->device_list);
 	INIT_LIST_HEAD(&group->container_next);
 	group->iommu_group = iommu_group_ref_get(iommu_group);
+	/*
+	 * The group's char device (vfio_group_alloc's cdev_init, and
+	 * cdev_device_add with the class's devnode "vfio/%s"): a file opened
+	 * through it holds the group's kref, as the cdev's kobject holds the
+	 * group's device.
+	 */
+	cdev_init(&group->cdev, &vfio_group_fops);
+	cdev_set_parent(&group->cdev, &group->kref, vfio_group_release);
+	ret = cdev_add(&vfio->world->chrdevs, &group->cdev,
+		       MKDEV(MAJOR(vfio->group_devt), (unsigned int)minor), 1);
+	if (ret)
+		goto err_put;
 	/* Publish last: from here /dev/vfio/N can be opened. */
 	list_add_tail(&group->vfio_next, &vfio->group_list);
+	snprintf(name, sizeof(name), "vfio/%d", group->id);
+	ret = devtmpfs_create_node(&vfio->world->chrdevs, name, 0600, group->cdev.dev);
+	if (ret)
+		goto err_unpublish;
 	return group;
+
+err_unpublish:
+	list_del_init(&group->vfio_next);
+	cdev_del(&group->cdev);
+err_put:
+	/* Not the last put: the caller holds the iommu group too. */
+	iommu_group_put(group->iommu_group);
+	ida_free(&vfio->group_ida, (unsigned int)minor);
+	mutex_destroy(&group->group_lock);
+	mutex_destroy(&group->device_lock);
+	mutex_destroy(&group->kvm_ref_lock);
+	free(group);
+	return ERR_PTR(ret);
+}
+
+/* The node and the cdev go as the group leaves vfio->group_list (cdev_device_del). */
+static void vfio_group_unpublish(struct vfio_group *group)
+{
+	lockdep_assert_held(&group->vfio->group_lock);
+	list_del_init(&group->vfio_next);
+	devtmpfs_delete_node(&group->vfio->world->chrdevs, group->cdev.dev);
+	cdev_del(&group->cdev);
 }
 
 int vfio_device_set_group(struct vfio_device *vdev, enum vfio_group_type type)
@@ -149,7 +189,7 @@ void vfio_device_remove_group(struct vfio_device *vdev)
 		return;
 	}
 	/* The last device left: unpublish the node, revoke the IOMMU attachment now. */
-	list_del_init(&group->vfio_next);
+	vfio_group_unpublish(group);
 	mutex_lock(&group->group_lock);
 	if (group->container)
 		vfio_group_detach_container(group);
@@ -411,7 +451,8 @@ static int vfio_group_ioctl_get_device_fd(struct vfio_group *group, struct task 
 	mutex_unlock(&vdev->dev_set->lock);
 	mutex_unlock(&group->group_lock);
 
-	f = file_alloc(group->vfio->world, &vfio_device_fops, df, 02000002 /* O_RDWR|O_CLOEXEC */);
+	f = anon_inode_getfile(group->vfio->world, &vfio_device_fops, df,
+			       02000002 /* O_RDWR|O_CLOEXEC */);
 	ret = t->ops->fd_install(t, f);
 	if (ret < 0)
 		fput(f); /* runs the close path, as the kernel's failure unwind does */
@@ -535,6 +576,36 @@ static long vfio_group_fops_ioctl(struct file *f, struct task *t, unsigned int c
 	}
 }
 
+/*
+ * open(2) of /dev/vfio/N (vfio_group_fops_open): the node exists while the
+ * group is published; chrdev_open holds the group's kref for the file.
+ */
+static int vfio_group_fops_open(struct inode *inode, struct file *f)
+{
+	struct vfio_group *group = container_of(inode->i_cdev, struct vfio_group, cdev);
+	int ret = 0;
+
+	mutex_lock(&group->group_lock);
+	/* drivers may be 0 if this races with vfio_device_remove_group(). */
+	if (refcount_read(&group->drivers) == 0) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	if (group->type == VFIO_NO_IOMMU) {
+		ret = -EPERM;
+		goto out_unlock;
+	}
+	if (group->cdev_device_open_cnt || group->opened_file) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	group->opened_file = f;
+	f->private_data = group;
+out_unlock:
+	mutex_unlock(&group->group_lock);
+	return ret;
+}
+
 static void vfio_group_fops_release(struct file *f)
 {
 	struct vfio_group *group = f->private_data;
@@ -546,11 +617,12 @@ static void vfio_group_fops_release(struct file *f)
 		vfio_group_detach_container(group);
 	group->opened_file = NULL;
 	mutex_unlock(&group->group_lock);
-	vfio_group_put(group);
+	/* The file's reference on the group goes with its cdev, after this (cdev_put). */
 }
 
 static const struct file_operations vfio_group_fops = {
 	.name = "vfio-group",
+	.open = vfio_group_fops_open,
 	.release = vfio_group_fops_release,
 	.ioctl = vfio_group_fops_ioctl,
 };
@@ -630,46 +702,20 @@ bool vfio_file_has_dev(struct file *f, struct vfio_device *vdev)
 	return vfio_file_is_group(f) && f->private_data == vdev->group;
 }
 
-int vfio_group_open(struct vfio *vfio, int id, struct file **out)
+/* vfio_group_init(): the "vfio" char region, MINORMASK + 1 minors (see vfio.h). */
+int vfio_group_init(struct vfio *vfio)
 {
-	struct vfio_group *group = NULL, *it;
-	struct file *f;
-	int ret;
+	dev_t devt = MKDEV(VFIO_GROUP_MAJOR, 0);
+	int ret = register_chrdev_region(&vfio->world->chrdevs, devt, MINORMASK + 1, "vfio");
 
-	/* The node /dev/vfio/N is named after the iommu group; orphans are off the list. */
-	mutex_lock(&vfio->group_lock);
-	list_for_each_entry(it, &vfio->group_list, vfio_next) {
-		if (it->id == id) {
-			group = it;
-			kref_get(&group->kref);
-			break;
-		}
-	}
-	mutex_unlock(&vfio->group_lock);
-	if (!group)
-		return -ENOENT;
-
-	mutex_lock(&group->group_lock);
-	if (refcount_read(&group->drivers) == 0) {
-		ret = -ENODEV;
-		goto err_unlock;
-	}
-	if (group->type == VFIO_NO_IOMMU) {
-		ret = -EPERM;
-		goto err_unlock;
-	}
-	if (group->cdev_device_open_cnt || group->opened_file) {
-		ret = -EBUSY;
-		goto err_unlock;
-	}
-	f = file_alloc(vfio->world, &vfio_group_fops, group, 02 /* O_RDWR */);
-	group->opened_file = f;
-	mutex_unlock(&group->group_lock);
-	*out = f;
-	return 0;
-
-err_unlock:
-	mutex_unlock(&group->group_lock);
-	vfio_group_put(group);
+	if (!ret)
+		vfio->group_devt = devt;
 	return ret;
+}
+
+void vfio_group_cleanup(struct vfio *vfio)
+{
+	if (vfio->group_devt)
+		unregister_chrdev_region(&vfio->world->chrdevs, vfio->group_devt, MINORMASK + 1);
+	vfio->group_devt = 0;
 }

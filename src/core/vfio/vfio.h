@@ -17,6 +17,7 @@
 
 #include <linux/vfio.h>
 
+#include "base/chrdev.h"
 #include "base/device.h"
 #include "base/file.h"
 #include "shared/ida.h"
@@ -31,6 +32,17 @@ struct vfio_container;
 struct vfio_device;
 struct vfio_group;
 struct uvfio_world;
+
+/*
+ * The device numbers (drivers/vfio): /dev/vfio/vfio is misc minor 196
+ * (include/linux/miscdevice.h), /dev/vfio/N is a minor of the "vfio" char
+ * region. The kernel allocates that region's major dynamically
+ * (alloc_chrdev_region in vfio_group_init); the kernel lab got 245, and
+ * vfio_init asks for 245 (register_chrdev_region) so that the numbers are
+ * the lab's whatever else registers first.
+ */
+#define VFIO_MINOR 196
+#define VFIO_GROUP_MAJOR 245
 
 /* Module parameters (per world). */
 struct vfio_params {
@@ -76,6 +88,8 @@ struct vfio {
 	struct vfio_params params;
 	struct mutex unreg_lock; /* a leaf: unregistering */
 	struct list_head unregistering; /* of vfio_unreg: unregistrations waiting for users */
+	struct miscdevice misc; /* /dev/vfio/vfio (container.c) */
+	dev_t group_devt; /* the "vfio" region: MKDEV(VFIO_GROUP_MAJOR, 0), MINORMASK + 1 minors */
 };
 
 enum vfio_group_type {
@@ -159,6 +173,7 @@ struct vfio_group {
 	struct kref kref; /* memory: the registration (drivers > 0) and each open file */
 	refcount_t drivers; /* registered vfio_devices using this group */
 	int minor; /* the character device's minor (an ida of its own) */
+	struct cdev cdev; /* /dev/vfio/<id>, added and deleted with vfio_next; parent: kref */
 	int id; /* N of /dev/vfio/N: the iommu group's id, kept once orphaned */
 	enum vfio_group_type type;
 	struct mutex group_lock; /* everything below but device_list and kvm */
@@ -199,7 +214,8 @@ struct vfio_device_file {
 /* VFIO's sysfs and /dev/vfio entries (vfio/vfio_sysfs.c). */
 struct sysfs_root;
 void vfio_sysfs_init(struct sysfs_root *root, struct vfio *vfio);
-void vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trace);
+/* 0, or the errno of registering /dev/vfio/vfio or the group region (then unregistered). */
+int vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trace);
 void vfio_exit(struct vfio *vfio);
 
 /* Bus-driver interface (include/linux/vfio.h). */
@@ -242,9 +258,15 @@ struct vfio_device *vfio_device_from_file(struct file *f);
 /* Device DMA for emulated devices: through the container's backend. */
 int vfio_dma_rw(struct vfio_device *vdev, u64 iova, void *buf, size_t len, bool write);
 
-/* Open a /dev/vfio node of the world: "vfio" or a group minor. */
-int vfio_container_open(struct vfio *vfio, struct file **out);
-int vfio_group_open(struct vfio *vfio, int id, struct file **out);
+/*
+ * vfio_init's parts: /dev/vfio/vfio, the misc device (container.c), and the
+ * group region (group.c). Each undoes itself on failure; cleanup of one not
+ * registered does nothing.
+ */
+int vfio_container_init(struct vfio *vfio);
+void vfio_container_cleanup(struct vfio *vfio);
+int vfio_group_init(struct vfio *vfio);
+void vfio_group_cleanup(struct vfio *vfio);
 
 int vfio_register_iommu_driver(struct vfio *vfio, const struct vfio_iommu_driver_ops *ops);
 void vfio_unregister_iommu_driver(struct vfio *vfio, const struct vfio_iommu_driver_ops *ops);

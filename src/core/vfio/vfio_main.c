@@ -40,8 +40,10 @@ struct vfio_unreg {
 /* How often the interruptible wait looks at its writer (a signal ends it at once on Linux). */
 #define VFIO_UNREG_POLL_MS 50
 
-void vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trace)
+int vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trace)
 {
+	int ret;
+
 	vfio->world = w;
 	vfio->trace = trace;
 	mutex_init(&vfio->group_lock, "vfio.group_lock");
@@ -62,11 +64,22 @@ void vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trac
 		.request_interval_ms = 10000,
 	};
 	vfio_register_iommu_driver(vfio, &vfio_iommu_driver_ops_type1);
+	/* vfio_group_init(): /dev/vfio/vfio, then the region of /dev/vfio/N. */
+	ret = vfio_container_init(vfio);
+	if (ret)
+		return ret;
+	ret = vfio_group_init(vfio);
+	if (ret)
+		vfio_container_cleanup(vfio);
+	return ret;
 }
 
 void vfio_exit(struct vfio *vfio)
 {
 	struct vfio_iommu_driver *driver, *n;
+
+	vfio_group_cleanup(vfio);
+	vfio_container_cleanup(vfio);
 
 	list_for_each_entry_safe(driver, n, &vfio->iommu_drivers, node) {
 		list_del(&driver->node);

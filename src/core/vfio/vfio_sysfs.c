@@ -17,13 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/devfs.h"
+#include "base/chrdev.h"
 #include "base/module.h"
 #include "base/sysfs.h"
 #include "vfio/vfio.h"
-
-#define MISC_MAJOR 10
-#define VFIO_MINOR 196
 
 static struct vfio *ctx_vfio(const struct sysfs_ctx *c)
 {

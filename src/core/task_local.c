@@ -25,10 +25,11 @@
 
 #include <linux/capability.h>
 
-#include "base/devfs.h"
+#include "base/chrdev.h"
 #include "base/file.h"
 #include "shared/procmaps.h"
 #include "uvfio/uvfio.h"
+#include "world.h"
 
 struct proc_fd {
 	int fd;
@@ -255,7 +256,7 @@ static ssize_t ret_errno_ssize(ssize_t r)
 int uvfio_open(struct uvfio_proc *p, const char *path, int flags)
 {
 	struct file *f = NULL;
-	int ret = devfs_open(p->world, path, flags, &f);
+	int ret = chrdev_open(&p->world->chrdevs, path, flags, &f);
 
 	if (ret)
 		return ret_errno(ret);
