@@ -266,7 +266,7 @@ static int world_register_drivers(struct uvfio_world *w)
 		e1000_host_driver_new(),
 		pci_stub_driver_new(),
 		pcieport_driver_new(),
-		vfio_pci_driver_new(),
+		vfio_pci_driver_new(&w->vfio),
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(drivers); i++) {
@@ -301,10 +301,17 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	printk_log_init(&w->log, &w->trace); /* first: everything below may print */
 	chrdevs_init(&w->chrdevs, w);
 	w->loop = loop_new("uvfio-world");
+	w->env = (struct core_env){
+		.world = w,
+		.chrdevs = &w->chrdevs,
+		.trace = &w->trace,
+		.races = &w->races,
+		.loop = w->loop,
+	};
 	pci_core_init(&w->pci, w, &w->iommu, &w->trace, w->loop);
 	iommu_init(&w->iommu, w, &w->trace, &w->races, m->iommu_aw_bits);
 	w->iommu.intr_remap = m->iommu_intremap;
-	ret = vfio_init(&w->vfio, w, &w->trace);
+	ret = vfio_init(&w->vfio, &w->env, &w->iommu);
 	class_registry_init(&w->classes, w);
 	mdev_core_init(&w->mdev, w, &w->iommu, &w->trace);
 	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
@@ -491,6 +498,16 @@ int uvfio_pci_unplug(struct uvfio_world *w, const char *bdf, const struct uvfio_
 int uvfio_pci_plug(struct uvfio_world *w, const char *bdf)
 {
 	return pci_plug(&w->pci, bdf);
+}
+
+void uvfio_world_set_request_interval(struct uvfio_world *w, unsigned int ms)
+{
+	w->vfio.params.request_interval_ms = ms ? ms : 1;
+}
+
+int uvfio_world_blocked(struct uvfio_world *w, struct uvfio_blocked *out, int max)
+{
+	return vfio_blocked(&w->vfio, out, max);
 }
 
 /* ------------------------------------------------------------------ sysfs */

@@ -9,6 +9,7 @@
 #include "base/chrdev.h"
 #include "base/class.h"
 #include "base/device.h"
+#include "base/env.h"
 #include "base/sysfs.h"
 #include "base/trace.h"
 #include "iommu/iommu.h"
@@ -37,6 +38,7 @@ struct uvfio_world {
 	unsigned int ndrivers;
 	char name[64];
 	struct trace_sink trace; /* where events go, handed to each subsystem (base/trace.h) */
+	struct core_env env; /* what each subsystem is handed (base/env.h) */
 	/* Waits for releases that closes already caused (uvfio_world_set_settle); same rule. */
 	void (*settle)(void *arg);
 	void *settle_arg;

@@ -139,6 +139,7 @@ static struct uvfio_world *world_new(void)
 	printk_log_init(&w->log, &w->trace); /* the IOMMU logs group additions and faults */
 	iommu_init(&w->iommu, w, &w->trace, &w->races, 39);
 	w->vfio.params.dma_entry_limit = 65535;
+	w->vfio.iommu = &w->iommu;
 	fake_pci_bus.world = w; /* each test runs alone, with one world */
 	fake_pci_bus.iommu = &w->iommu;
 	return w;
@@ -178,7 +179,7 @@ static void fix_init_type(struct fix *f, unsigned long type, bool attach)
 	f->task.pid = getpid();
 	f->task.rlimit_memlock = UINT64_MAX;
 	f->task.cap_ipc_lock = true;
-	f->iommu = f->ops->open(f->w, type);
+	f->iommu = f->ops->open(&f->w->vfio, type);
 	ASSERT_FALSE(IS_ERR_OR_NULL(f->iommu));
 	f->group = iommu_group_of_one(f->w, &f->pdev, f);
 	if (attach)
@@ -593,9 +594,9 @@ TEST(type1, open_types)
 	unsigned long good[] = { VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_NESTING_IOMMU };
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		ASSERT_TRUE(ops->open(w, bad[i]) == ERR_PTR(-EINVAL));
+		ASSERT_TRUE(ops->open(&w->vfio, bad[i]) == ERR_PTR(-EINVAL));
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
-		void *d = ops->open(w, good[i]);
+		void *d = ops->open(&w->vfio, good[i]);
 
 		ASSERT_FALSE(IS_ERR_OR_NULL(d));
 		ops->release(d);
@@ -941,7 +942,7 @@ TEST(type1, entry_limit)
 	fix_init_type(&f, VFIO_TYPE1v2_IOMMU, false);
 	f.w->vfio.params.dma_entry_limit = 5;
 	f.ops->release(f.iommu);
-	f.iommu = f.ops->open(f.w, VFIO_TYPE1v2_IOMMU);
+	f.iommu = f.ops->open(&f.w->vfio, VFIO_TYPE1v2_IOMMU);
 	ASSERT_NEG(f.ops->attach_group(f.iommu, f.group, VFIO_IOMMU), 0);
 	ASSERT_EQ(dma_avail(&f), 5);
 	for (u64 i = 0; i < 5; i++)
@@ -1043,7 +1044,7 @@ TEST(type1, accounting_replayed_on_first_iommu_group)
 	f.task.cap_ipc_lock = false;
 	f.task.rlimit_memlock = 0x8000;
 	f.ops->release(f.iommu); /* (the limit is recorded at map time: map again) */
-	f.iommu = f.ops->open(f.w, VFIO_TYPE1v2_IOMMU);
+	f.iommu = f.ops->open(&f.w->vfio, VFIO_TYPE1v2_IOMMU);
 	ASSERT_NEG(f.ops->attach_group(f.iommu, emu, VFIO_EMULATED_IOMMU), 0);
 	ASSERT_NEG(map(&f, 0x100000, p, 0x10000), 0);
 	ASSERT_NEG(f.ops->attach_group(f.iommu, f.group, VFIO_IOMMU), ENOMEM);

@@ -16,7 +16,7 @@
 #include "iommu/iommu.h"
 #include "race.h"
 #include "vfio/vfio.h"
-#include "world.h"
+#include "base/env.h"
 
 static void vfio_container_release(struct kref *kref)
 {
@@ -112,7 +112,7 @@ static long vfio_ioctl_set_iommu(struct vfio_container *container, struct task *
 		/* The SET_IOMMU argument is an extension id: ask who supports it. */
 		if (driver->ops->ioctl(NULL, t, VFIO_CHECK_EXTENSION, arg) <= 0)
 			continue;
-		data = driver->ops->open(vfio->world, arg);
+		data = driver->ops->open(vfio, arg);
 		if (IS_ERR(data)) {
 			ret = PTR_ERR(data);
 			continue;
@@ -158,7 +158,7 @@ static void vfio_fops_release(struct file *f)
 {
 	struct vfio_container *container = f->private_data;
 
-	world_race_point(container->vfio->world, "vfio_container_release");
+	race_point(container->vfio->env->races, "vfio_container_release");
 	/* Attached groups keep the container alive; see vfio_group_detach_container(). */
 	vfio_container_put(container);
 }
@@ -195,7 +195,7 @@ int vfio_container_init(struct vfio *vfio)
 		.mode = 0666,
 		.fops = &vfio_fops,
 	};
-	return misc_register(&vfio->world->chrdevs, &vfio->misc);
+	return misc_register(vfio->env->chrdevs, &vfio->misc);
 }
 
 void vfio_container_cleanup(struct vfio *vfio)

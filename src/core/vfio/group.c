@@ -19,7 +19,7 @@
 #include "kvm/kvm.h"
 #include "race.h"
 #include "vfio/vfio.h"
-#include "world.h"
+#include "base/env.h"
 
 static const struct file_operations vfio_group_fops;
 static const struct file_operations vfio_device_fops;
@@ -95,14 +95,14 @@ static struct vfio_group *vfio_create_group(struct vfio *vfio, struct iommu_grou
 	 */
 	cdev_init(&group->cdev, &vfio_group_fops);
 	cdev_set_parent(&group->cdev, &group->kref, vfio_group_release);
-	ret = cdev_add(&vfio->world->chrdevs, &group->cdev,
+	ret = cdev_add(vfio->env->chrdevs, &group->cdev,
 		       MKDEV(MAJOR(vfio->group_devt), (unsigned int)minor), 1);
 	if (ret)
 		goto err_put;
 	/* Publish last: from here /dev/vfio/N can be opened. */
 	list_add_tail(&group->vfio_next, &vfio->group_list);
 	snprintf(name, sizeof(name), "vfio/%d", group->id);
-	ret = devtmpfs_create_node(&vfio->world->chrdevs, name, 0600, group->cdev.dev);
+	ret = devtmpfs_create_node(vfio->env->chrdevs, name, 0600, group->cdev.dev);
 	if (ret)
 		goto err_unpublish;
 	return group;
@@ -126,7 +126,7 @@ static void vfio_group_unpublish(struct vfio_group *group)
 {
 	lockdep_assert_held(&group->vfio->group_lock);
 	list_del_init(&group->vfio_next);
-	devtmpfs_delete_node(&group->vfio->world->chrdevs, group->cdev.dev);
+	devtmpfs_delete_node(group->vfio->env->chrdevs, group->cdev.dev);
 	cdev_del(&group->cdev);
 }
 
@@ -144,7 +144,7 @@ int vfio_device_set_group(struct vfio_device *vdev, enum vfio_group_type type)
 		/* Emulated devices get a private group of one (vfio_noiommu_group_alloc). */
 		int ret;
 
-		iommu_group = iommu_group_alloc(&vfio->world->iommu);
+		iommu_group = iommu_group_alloc(vfio->iommu);
 		if (IS_ERR(iommu_group))
 			return (int)PTR_ERR(iommu_group);
 		ret = iommu_group_add_device(iommu_group, vdev->dev);
@@ -176,7 +176,7 @@ void vfio_device_remove_group(struct vfio_device *vdev)
 
 	if (group->type == VFIO_EMULATED_IOMMU || group->type == VFIO_NO_IOMMU)
 		iommu_group_remove_device(vdev->dev);
-	if (world_quirk(vfio->world, UVFIO_QUIRK_UNPUBLISH_AFTER_WAIT)) {
+	if (race_quirk(vfio->env->races, UVFIO_QUIRK_UNPUBLISH_AFTER_WAIT)) {
 		/* Pre-6.6: the device was findable until here, after the wait. */
 		mutex_lock(&group->device_lock);
 		list_del_init(&vdev->group_next);
@@ -196,8 +196,8 @@ void vfio_device_remove_group(struct vfio_device *vdev)
 	iommu_group = group->iommu_group;
 	group->iommu_group = NULL;
 	mutex_unlock(&group->group_lock);
-	world_race_point(vfio->world, "vfio_device_remove_group.unpublished");
-	if (world_quirk(vfio->world, UVFIO_QUIRK_GROUP_PUT_UNDER_LOCK)) {
+	race_point(vfio->env->races, "vfio_device_remove_group.unpublished");
+	if (race_quirk(vfio->env->races, UVFIO_QUIRK_GROUP_PUT_UNDER_LOCK)) {
 		/* Seed 000's old order: a final put here re-takes vfio->group_lock. */
 		iommu_group_put(iommu_group);
 		vfio_group_put(group);
@@ -223,7 +223,7 @@ void vfio_device_group_register(struct vfio_device *vdev)
 void vfio_device_group_unregister(struct vfio_device *vdev)
 {
 	/* The old order unpublishes in vfio_device_remove_group(), after the wait. */
-	if (world_quirk(vdev->vfio->world, UVFIO_QUIRK_UNPUBLISH_AFTER_WAIT))
+	if (race_quirk(vdev->vfio->env->races, UVFIO_QUIRK_UNPUBLISH_AFTER_WAIT))
 		return;
 	mutex_lock(&vdev->group->device_lock);
 	list_del_init(&vdev->group_next);
@@ -323,7 +323,7 @@ static int vfio_df_open(struct vfio_device_file *df)
 		if (ret)
 			goto err_count;
 		/* group_lock and dev_set->lock held: a driver's open may take KVM's locks (D2). */
-		world_race_point(vdev->vfio->world, "vfio_df_open.first");
+		race_point(vdev->vfio->env->races, "vfio_df_open.first");
 		if (vdev->ops->open_device) {
 			ret = vdev->ops->open_device(vdev);
 			if (ret)
@@ -348,9 +348,9 @@ static struct file *vfio_df_close(struct vfio_device_file *df)
 
 	lockdep_assert_held(&vdev->dev_set->lock);
 	if (vdev->open_count == 1) {
-		bool old = world_quirk(vdev->vfio->world, UVFIO_QUIRK_CLOSE_TAKES_DEVICE_LOCK);
+		bool old = race_quirk(vdev->vfio->env->races, UVFIO_QUIRK_CLOSE_TAKES_DEVICE_LOCK);
 
-		world_race_point(vdev->vfio->world, "vfio_df_close.last");
+		race_point(vdev->vfio->env->races, "vfio_df_close.last");
 		/* The old order: a reset with a blocking device_lock, held by an unbind. */
 		if (old)
 			device_lock(vdev->dev);
@@ -421,7 +421,7 @@ static int vfio_group_ioctl_get_device_fd(struct vfio_group *group, struct task 
 	free(name);
 	if (IS_ERR(vdev))
 		return (int)PTR_ERR(vdev);
-	world_race_point(group->vfio->world, "vfio_group_get_device_fd.found");
+	race_point(group->vfio->env->races, "vfio_group_get_device_fd.found");
 
 	df = xzalloc(sizeof(*df));
 	df->device = vdev;
@@ -451,7 +451,7 @@ static int vfio_group_ioctl_get_device_fd(struct vfio_group *group, struct task 
 	mutex_unlock(&vdev->dev_set->lock);
 	mutex_unlock(&group->group_lock);
 
-	f = anon_inode_getfile(group->vfio->world, &vfio_device_fops, df,
+	f = anon_inode_getfile(group->vfio->env->world, &vfio_device_fops, df,
 			       02000002 /* O_RDWR|O_CLOEXEC */);
 	ret = t->ops->fd_install(t, f);
 	if (ret < 0)
@@ -529,7 +529,7 @@ out_unlock:
 
 static int vfio_group_ioctl_unset_container(struct vfio_group *group)
 {
-	bool stale = world_quirk(group->vfio->world, UVFIO_QUIRK_UNSET_STALE_CHECK);
+	bool stale = race_quirk(group->vfio->env->races, UVFIO_QUIRK_UNSET_STALE_CHECK);
 	int ret = 0;
 
 	mutex_lock(&group->group_lock);
@@ -544,13 +544,13 @@ static int vfio_group_ioctl_unset_container(struct vfio_group *group)
 	if (stale) {
 		/* Pre-5.19: the check (a cmpxchg) and the detach were not one critical section. */
 		mutex_unlock(&group->group_lock);
-		world_race_point(group->vfio->world, "vfio_group_unset_container.detach");
+		race_point(group->vfio->env->races, "vfio_group_unset_container.detach");
 		mutex_lock(&group->group_lock);
 		if (group->container)
 			vfio_group_detach_container(group);
 		goto out_unlock;
 	}
-	world_race_point(group->vfio->world, "vfio_group_unset_container.detach");
+	race_point(group->vfio->env->races, "vfio_group_unset_container.detach");
 	vfio_group_detach_container(group);
 out_unlock:
 	mutex_unlock(&group->group_lock);
@@ -610,7 +610,7 @@ static void vfio_group_fops_release(struct file *f)
 {
 	struct vfio_group *group = f->private_data;
 
-	world_race_point(group->vfio->world, "vfio_group_fops_release");
+	race_point(group->vfio->env->races, "vfio_group_fops_release");
 	mutex_lock(&group->group_lock);
 	/* Device files pin this file: no device of this group is open any more. */
 	if (group->container)
@@ -682,8 +682,8 @@ void vfio_file_set_kvm(struct file *f, struct kvm *kvm)
 	if (!vfio_file_is_group(f))
 		return;
 	group = f->private_data;
-	old = world_quirk(group->vfio->world,
-			  UVFIO_QUIRK_KVM_VFIO_DESTROY | UVFIO_QUIRK_SET_KVM_GROUP_LOCK);
+	old = race_quirk(group->vfio->env->races,
+			 UVFIO_QUIRK_KVM_VFIO_DESTROY | UVFIO_QUIRK_SET_KVM_GROUP_LOCK);
 	/*
 	 * Before the kvm_ref_lock fix this took group_lock: seed 004's chain ends
 	 * here, and so does D2's (kvm_vfio_release holds kvm->lock).
@@ -706,7 +706,7 @@ bool vfio_file_has_dev(struct file *f, struct vfio_device *vdev)
 int vfio_group_init(struct vfio *vfio)
 {
 	dev_t devt = MKDEV(VFIO_GROUP_MAJOR, 0);
-	int ret = register_chrdev_region(&vfio->world->chrdevs, devt, MINORMASK + 1, "vfio");
+	int ret = register_chrdev_region(vfio->env->chrdevs, devt, MINORMASK + 1, "vfio");
 
 	if (!ret)
 		vfio->group_devt = devt;
@@ -716,6 +716,6 @@ int vfio_group_init(struct vfio *vfio)
 void vfio_group_cleanup(struct vfio *vfio)
 {
 	if (vfio->group_devt)
-		unregister_chrdev_region(&vfio->world->chrdevs, vfio->group_devt, MINORMASK + 1);
+		unregister_chrdev_region(vfio->env->chrdevs, vfio->group_devt, MINORMASK + 1);
 	vfio->group_devt = 0;
 }

@@ -27,6 +27,9 @@
 
 struct iommu_group;
 struct kvm;
+struct core_env;
+struct vfio;
+struct iommu;
 struct trace_sink;
 struct vfio_container;
 struct vfio_device;
@@ -55,7 +58,7 @@ struct vfio_params {
 struct vfio_iommu_driver_ops {
 	const char *name;
 	/* New backend instance for type (VFIO_TYPE1_IOMMU...): ERR_PTR(-EINVAL) if unsupported. */
-	void *(*open)(struct uvfio_world *w, unsigned long type);
+	void *(*open)(struct vfio *vfio, unsigned long type);
 	void (*release)(void *iommu_data);
 	/* iommu_data is NULL for VFIO_CHECK_EXTENSION on a container without a backend. */
 	long (*ioctl)(void *iommu_data, struct task *t, unsigned int cmd, unsigned long arg);
@@ -74,8 +77,8 @@ struct vfio_iommu_driver {
 
 /* The per-world VFIO state (the kernel's static `vfio` and `vfio_device` globals). */
 struct vfio {
-	struct uvfio_world *world;
-	struct trace_sink *trace; /* the world's: requests, releases, interrupts */
+	const struct core_env *env; /* the world's services (base/env.h) */
+	struct iommu *iommu; /* the IOMMU its groups are groups of */
 	struct mutex group_lock; /* group_list, group_ida */
 	struct list_head group_list;
 	struct ida group_ida; /* minors of /dev/vfio/N */
@@ -215,7 +218,7 @@ struct vfio_device_file {
 struct sysfs_root;
 void vfio_sysfs_init(struct sysfs_root *root, struct vfio *vfio);
 /* 0, or the errno of registering /dev/vfio/vfio or the group region (then unregistered). */
-int vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trace);
+int vfio_init(struct vfio *vfio, const struct core_env *env, struct iommu *iommu);
 void vfio_exit(struct vfio *vfio);
 
 /* Bus-driver interface (include/linux/vfio.h). */
@@ -306,8 +309,12 @@ int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops, size_t minsz)
 /* Backend-to-core notification: an unmapped range (for dma_unmap listeners). */
 void vfio_device_notify_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
 
+/* The removals waiting for a VFIO user to let go (uvfio_world_blocked). */
+struct uvfio_blocked;
+int vfio_blocked(struct vfio *vfio, struct uvfio_blocked *out, int max);
+
 /* vfio-pci's driver (vfio/pci/vfio_pci_core.c), for the world to register. */
 struct pci_driver;
-struct pci_driver *vfio_pci_driver_new(void);
+struct pci_driver *vfio_pci_driver_new(struct vfio *vfio);
 
 #endif /* UVFIO_CORE_VFIO_VFIO_H */

@@ -42,9 +42,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iommu/iommu.h"
 #include "shared/itree.h"
 #include "vfio/vfio.h"
-#include "world.h"
 
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 
@@ -114,7 +114,7 @@ struct vfio_iova_list {
  * Lock order: lock → (iommu_group locks) → dma_rwsem; device_list_lock see above.
  */
 struct vfio_iommu {
-	struct uvfio_world *world;
+	struct vfio *vfio; /* the VFIO it serves: module parameters, the IOMMU */
 	struct mutex lock;
 	struct rw_semaphore dma_rwsem;
 	struct itree dma_tree; /* of vfio_dma: writers hold lock and dma_rwsem */
@@ -555,7 +555,7 @@ static const struct iommu_domain_ops vfio_iommu_domain_ops = {
 
 /* Backend ops. */
 
-static void *vfio_iommu_type1_open(struct uvfio_world *w, unsigned long type)
+static void *vfio_iommu_type1_open(struct vfio *vfio, unsigned long type)
 {
 	struct vfio_iommu *iommu;
 
@@ -564,7 +564,7 @@ static void *vfio_iommu_type1_open(struct uvfio_world *w, unsigned long type)
 		return ERR_PTR(-EINVAL);
 
 	iommu = xzalloc(sizeof(*iommu));
-	iommu->world = w;
+	iommu->vfio = vfio;
 	iommu->v2 = type != VFIO_TYPE1_IOMMU;
 	iommu->nesting = type == VFIO_TYPE1_NESTING_IOMMU;
 	mutex_init(&iommu->lock, "vfio_iommu->lock");
@@ -574,15 +574,15 @@ static void *vfio_iommu_type1_open(struct uvfio_world *w, unsigned long type)
 	INIT_LIST_HEAD(&iommu->group_list);
 	INIT_LIST_HEAD(&iommu->emulated_iommu_groups);
 	INIT_LIST_HEAD(&iommu->device_list);
-	iommu->dma_avail = w->vfio.params.dma_entry_limit;
+	iommu->dma_avail = vfio->params.dma_entry_limit;
 	iommu->pgsize_bitmap = PAGE_MASK;
 
 	iommu->domain.type = IOMMU_DOMAIN_UNMANAGED;
 	iommu->domain.ops = &vfio_iommu_domain_ops;
 	iommu->domain.aperture_start = 0;
-	iommu->domain.aperture_end = w->iommu.aw_bits >= 64 ? UINT64_MAX :
-							      BIT_ULL(w->iommu.aw_bits) - 1;
-	iommu->domain.pgsize_bitmap = w->iommu.pgsize_bitmap;
+	iommu->domain.aperture_end = vfio->iommu->aw_bits >= 64 ? UINT64_MAX :
+								  BIT_ULL(vfio->iommu->aw_bits) - 1;
+	iommu->domain.pgsize_bitmap = vfio->iommu->pgsize_bitmap;
 	iommu->domain.priv = iommu;
 	return iommu;
 }
@@ -672,7 +672,7 @@ static int vfio_iommu_type1_attach_group(void *iommu_data, struct iommu_group *i
 					 int type)
 {
 	struct vfio_iommu *iommu = iommu_data;
-	struct vfio *vfio = &iommu->world->vfio;
+	struct vfio *vfio = iommu->vfio;
 	struct iommu_resv_region resv[32];
 	struct vfio_iova_list iova = { 0 };
 	struct vfio_iommu_group *group;
@@ -732,7 +732,7 @@ static int vfio_iommu_type1_attach_group(void *iommu_data, struct iommu_group *i
 	if (ret)
 		goto out_detach;
 
-	if (!vfio->params.allow_unsafe_interrupts && !iommu->world->iommu.intr_remap) {
+	if (!vfio->params.allow_unsafe_interrupts && !vfio->iommu->intr_remap) {
 		ret = -EPERM;
 		goto out_detach;
 	}

@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/env.h"
 #include "base/trace.h"
 #include "compat/vfio.h"
 #include "iommu/iommu.h"
 #include "race.h"
 #include "uvfio/uvfio.h"
 #include "vfio/vfio.h"
-#include "world.h"
 
 /* An unregistration waiting for the device's users; on the waiter's stack. */
 struct vfio_unreg {
@@ -40,12 +40,12 @@ struct vfio_unreg {
 /* How often the interruptible wait looks at its writer (a signal ends it at once on Linux). */
 #define VFIO_UNREG_POLL_MS 50
 
-int vfio_init(struct vfio *vfio, struct uvfio_world *w, struct trace_sink *trace)
+int vfio_init(struct vfio *vfio, const struct core_env *env, struct iommu *iommu)
 {
 	int ret;
 
-	vfio->world = w;
-	vfio->trace = trace;
+	vfio->env = env;
+	vfio->iommu = iommu;
 	mutex_init(&vfio->group_lock, "vfio.group_lock");
 	INIT_LIST_HEAD(&vfio->group_list);
 	ida_init(&vfio->group_ida);
@@ -321,7 +321,6 @@ void vfio_unregister_group_dev(struct vfio_device *vdev)
 {
 	const struct uvfio_writer *who = current_writer();
 	struct vfio *vfio = vdev->vfio;
-	struct uvfio_world *w = vfio->world;
 	struct vfio_unreg unreg = {
 		.vdev = vdev,
 		.writer_pid = who ? who->pid : 0,
@@ -344,13 +343,13 @@ void vfio_unregister_group_dev(struct vfio_device *vdev)
 	}
 	while (rc <= 0) {
 		/* Ask: at once, then every request_interval_ms, until the last file closes. */
-		trace_emit(vfio->trace,
+		trace_emit(vfio->env->trace,
 			   "{\"op\":\"request\",\"dev\":\"%s\",\"count\":%u,\"pid\":%d}",
 			   dev_name(vdev->dev), i, (int)unreg.writer_pid);
 		mutex_lock(&vfio->unreg_lock);
 		unreg.requests = i + 1;
 		mutex_unlock(&vfio->unreg_lock);
-		world_race_point(w, "vfio_unregister_group_dev.request");
+		race_point(vfio->env->races, "vfio_unregister_group_dev.request");
 		if (vdev->ops->request)
 			vdev->ops->request(vdev, i);
 		i++;
@@ -375,21 +374,16 @@ void vfio_unregister_group_dev(struct vfio_device *vdev)
 		mutex_unlock(&vfio->unreg_lock);
 	}
 	/* Take: every device file is closed. */
-	trace_emit(vfio->trace, "{\"op\":\"released\",\"dev\":\"%s\",\"requests\":%u,\"ms\":%llu}",
+	trace_emit(vfio->env->trace,
+		   "{\"op\":\"released\",\"dev\":\"%s\",\"requests\":%u,\"ms\":%llu}",
 		   dev_name(vdev->dev), i,
 		   (unsigned long long)((now_ns() - unreg.start_ns) / 1000000));
 	/* Balances vfio_device_set_group() in registration. */
 	vfio_device_remove_group(vdev);
 }
 
-void uvfio_world_set_request_interval(struct uvfio_world *w, unsigned int ms)
+int vfio_blocked(struct vfio *vfio, struct uvfio_blocked *out, int max)
 {
-	w->vfio.params.request_interval_ms = ms ? ms : 1;
-}
-
-int uvfio_world_blocked(struct uvfio_world *w, struct uvfio_blocked *out, int max)
-{
-	struct vfio *vfio = &w->vfio;
 	struct vfio_unreg *u;
 	u64 now = now_ns();
 	int n = 0;

@@ -14,7 +14,6 @@
 
 #include "iommu/iommu.h"
 #include "vfio/pci/vfio_pci_priv.h"
-#include "world.h"
 
 /* pci_intx_mask_supported(): the DisINTx bit is writable. */
 static bool pci_intx_mask_supported(struct pci_dev *pdev)
@@ -692,7 +691,6 @@ static int vfio_pci_core_init_dev(struct vfio_device *core_vdev)
 	struct vfio_pci_core_device *vdev = to_vfio_pci(core_vdev);
 
 	vdev->pdev = to_pci_dev(core_vdev->dev);
-	vdev->world = vdev->pdev->bus->world;
 	vdev->irq_type = VFIO_PCI_IRQ_NONE;
 	vdev->msix_bar = 0xff;
 	mutex_init(&vdev->igate, "vfio_pci->igate");
@@ -728,6 +726,21 @@ static const struct vfio_device_ops vfio_pci_ops = {
 };
 
 /* vfio_pci_probe + vfio_pci_core_register_device. */
+/*
+ * vfio-pci's driver and the VFIO it registers devices with (the kernel's
+ * vfio global). host_driver_free() frees it: the pci_driver comes first.
+ */
+struct vfio_pci_driver {
+	struct pci_driver driver;
+	struct vfio *vfio;
+};
+
+/* While probing, pdev's driver is vfio-pci's (really_probe sets it first). */
+static struct vfio_pci_driver *to_vfio_pci_driver(struct pci_dev *pdev)
+{
+	return container_of(to_pci_driver(pdev->dev.driver), struct vfio_pci_driver, driver);
+}
+
 static int vfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vfio_pci_core_device *vdev;
@@ -738,7 +751,8 @@ static int vfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if ((pdev->hdr_type & 0x7f) != PCI_HEADER_TYPE_NORMAL)
 		return -EINVAL;
 	vdev = xzalloc(sizeof(*vdev));
-	ret = vfio_init_device(&vdev->vdev, &pdev->bus->world->vfio, &pdev->dev, &vfio_pci_ops);
+	ret = vfio_init_device(&vdev->vdev, to_vfio_pci_driver(pdev)->vfio, &pdev->dev,
+			       &vfio_pci_ops);
 	if (ret) {
 		free(vdev);
 		return ret;
@@ -775,10 +789,12 @@ static const struct pci_device_id vfio_pci_table[] = {
 	{ 0 },
 };
 
-struct pci_driver *vfio_pci_driver_new(void)
+struct pci_driver *vfio_pci_driver_new(struct vfio *vfio)
 {
-	struct pci_driver *drv = xzalloc(sizeof(*drv));
+	struct vfio_pci_driver *vdrv = xzalloc(sizeof(*vdrv));
+	struct pci_driver *drv = &vdrv->driver;
 
+	vdrv->vfio = vfio;
 	drv->name = "vfio-pci";
 	drv->driver.mod_name = "vfio_pci";
 	drv->id_table = vfio_pci_table;

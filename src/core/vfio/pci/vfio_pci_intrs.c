@@ -21,7 +21,7 @@
 
 #include "base/trace.h"
 #include "vfio/pci/vfio_pci_priv.h"
-#include "world.h"
+#include "base/env.h"
 
 /*
  * The caller's eventfd by descriptor number: resolved in the caller's own
@@ -62,7 +62,7 @@ static struct vfio_pci_irq_ctx *vfio_irq_ctx_get(struct vfio_pci_core_device *vd
 /* The trace's {"op":"irq"}: which of the device's interrupts reached its user. */
 static void vfio_trace_irq(struct vfio_pci_core_device *vdev, const char *index, long vector)
 {
-	struct trace_sink *trace = vdev->vdev.vfio->trace;
+	struct trace_sink *trace = vdev->vdev.vfio->env->trace;
 
 	if (trace_accesses(trace))
 		trace_emit(trace, "{\"op\":\"irq\",\"dev\":\"%s\",\"index\":\"%s\",\"vector\":%ld}",
@@ -251,7 +251,7 @@ static int vfio_virqfd_enable(struct vfio_pci_core_device *vdev, struct virqfd *
 	virqfd->handler = handler;
 	virqfd->watch.fd = eventfd->fd;
 	virqfd->watch.fn = virqfd_fire;
-	ret = loop_add_watch(vdev->world->loop, &virqfd->watch);
+	ret = loop_add_watch(vdev->vdev.vfio->env->loop, &virqfd->watch);
 	if (ret) {
 		free(virqfd);
 		return ret;
@@ -267,7 +267,7 @@ static void vfio_virqfd_disable(struct vfio_pci_core_device *vdev, struct virqfd
 	if (!virqfd)
 		return;
 	*pvirqfd = NULL;
-	loop_del_watch_sync(vdev->world->loop, &virqfd->watch);
+	loop_del_watch_sync(vdev->vdev.vfio->env->loop, &virqfd->watch);
 	eventfd_ctx_put(virqfd->eventfd);
 	free(virqfd);
 }

@@ -51,7 +51,6 @@ struct perm_bits;
 struct vfio_pci_core_device {
 	struct vfio_device vdev; /* must be first */
 	struct pci_dev *pdev;
-	struct uvfio_world *world;
 
 	/* Config-space virtualization (vfio_pci_config.c); valid while open. */
 	u8 *vconfig;
