@@ -33,8 +33,10 @@ TAP_TAIL=30
 as_user() { setpriv --reuid=$U --regid=$U --clear-groups "$@"; }
 
 # 1. Callers are who sent the request: the pid-reuse attack (pid-reuse.c
-#    prints TAP of its own; its lines are folded into ours).
-"$UVFIO" run -- "$BUILD/tests/security/pid-reuse" >"$out/pid" 2>&1
+#    prints TAP of its own; its lines are folded into ours). It runs with its
+#    daemon in a PID namespace of its own, so that no other process on a busy
+#    machine takes the freed pid before the victim does.
+unshare --pid --fork --mount-proc "$UVFIO" run -- "$BUILD/tests/security/pid-reuse" >"$out/pid" 2>&1
 status=$?
 while IFS= read -r line; do
 	case $line in
