@@ -323,7 +323,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	mdev_sysfs_init(&w->sysfs, &w->mdev);
 	/* Each subsystem registers its device nodes (docs/design.md, "Layering"). */
 	if (!ret)
-		ret = kvm_init(w);
+		ret = kvm_init(&w->kvm, &w->env);
 	if (!ret)
 		ret = devkmsg_init(w);
 	if (ret) {
@@ -440,7 +440,7 @@ void uvfio_world_destroy(struct uvfio_world *w)
 	}
 	loop_free(w->loop);
 	devkmsg_exit(w);
-	kvm_exit(w);
+	kvm_exit(&w->kvm);
 	vfio_exit(&w->vfio);
 	iommu_destroy(&w->iommu);
 	class_registry_destroy(&w->classes);

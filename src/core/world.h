@@ -13,6 +13,7 @@
 #include "base/sysfs.h"
 #include "base/trace.h"
 #include "iommu/iommu.h"
+#include "kvm/kvm.h"
 #include "mdev/mdev.h"
 #include "pci/pci.h"
 #include "printk/printk.h"
@@ -32,7 +33,7 @@ struct uvfio_world {
 	struct printk_log log; /* the kernel log: /dev/kmsg, syslog(2) (printk/) */
 	struct sysfs_root sysfs; /* the tree each subsystem hangs its entries into (base/sysfs.h) */
 	struct chrdevs chrdevs; /* /dev: each subsystem registers its nodes (base/chrdev.h) */
-	struct miscdevice kvm_dev; /* /dev/kvm (kvm/kvm.c) */
+	struct kvm_core kvm; /* /dev/kvm (kvm/kvm.c) */
 	/* Host drivers and vfio-pci, registered at creation. */
 	struct pci_driver *drivers[8];
 	unsigned int ndrivers;

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 
 #include "kvm/kvm.h"
-#include "race.h"
-#include "world.h"
+#include "base/env.h"
+#include "shared/race.h"
+#include "uvfio/uvfio-race.h"
 
 struct kvm_deferred_fput {
 	struct list_head node; /* kvm->deferred_fputs */
@@ -38,7 +39,7 @@ static void kvm_destroy_devices(struct kvm *kvm)
 
 static void kvm_destroy_vm(struct kvm *kvm)
 {
-	world_race_point(kvm->world, "kvm_destroy_vm");
+	race_point(kvm->env->races, "kvm_destroy_vm");
 	kvm_destroy_devices(kvm);
 	mutex_destroy(&kvm->lock);
 	free(kvm);
@@ -157,7 +158,7 @@ static const struct kvm_device_ops *kvm_device_ops_for(struct kvm *kvm, u32 type
 {
 	if (type != KVM_DEV_TYPE_VFIO)
 		return NULL;
-	if (world_quirk(kvm->world, UVFIO_QUIRK_KVM_VFIO_DESTROY))
+	if (race_quirk(kvm->env->races, UVFIO_QUIRK_KVM_VFIO_DESTROY))
 		return &kvm_vfio_ops_destroy;
 	return &kvm_vfio_ops;
 }
@@ -190,7 +191,8 @@ static int kvm_ioctl_create_device(struct kvm *kvm, struct task *t, struct kvm_c
 	mutex_unlock(&kvm->lock);
 
 	kvm_get_kvm(kvm); /* the device fd's */
-	f = anon_inode_getfile(kvm->world, &kvm_device_fops, dev, 02000002 /* O_RDWR|O_CLOEXEC */);
+	f = anon_inode_getfile(kvm->env->world, &kvm_device_fops, dev,
+			       02000002 /* O_RDWR|O_CLOEXEC */);
 	ret = t->ops->fd_install(t, f);
 	if (ret < 0) {
 		fput(f); /* kvm_device_release: frees the device, drops the reference */
@@ -235,18 +237,18 @@ static const struct file_operations kvm_vm_fops = {
 };
 
 /* KVM_CREATE_VM: a new VM and its file (the file holds the VM's first reference). */
-static int kvm_dev_ioctl_create_vm(struct uvfio_world *w, struct file **out)
+static int kvm_dev_ioctl_create_vm(const struct core_env *env, struct file **out)
 {
 	struct kvm *kvm = xzalloc(sizeof(*kvm));
 
-	kvm->world = w;
+	kvm->env = env;
 	refcount_set(&kvm->users_count, 1);
 	mutex_init(&kvm->lock, "kvm->lock");
 	INIT_LIST_HEAD(&kvm->devices);
 	INIT_LIST_HEAD(&kvm->deferred_fputs);
 	atomic_init(&kvm->assigned_device_count, 0);
 	atomic_init(&kvm->noncoherent_dma_count, 0);
-	*out = anon_inode_getfile(w, &kvm_vm_fops, kvm, 02000002 /* O_RDWR|O_CLOEXEC */);
+	*out = anon_inode_getfile(env->world, &kvm_vm_fops, kvm, 02000002 /* O_RDWR|O_CLOEXEC */);
 	return 0;
 }
 
@@ -258,6 +260,12 @@ struct kvm *kvm_from_vm_file(struct file *f)
 /* /dev/kvm (kvm_dev_ioctl): the VM factory. */
 
 #define KVM_API_VERSION_12 12
+
+/* A /dev/kvm file: misc_open left its misc device in private_data. */
+static struct kvm_core *to_kvm_core(struct file *f)
+{
+	return container_of((struct miscdevice *)f->private_data, struct kvm_core, misc);
+}
 
 static long kvm_dev_ioctl(struct file *f, struct task *t, unsigned int cmd, unsigned long arg)
 {
@@ -271,7 +279,7 @@ static long kvm_dev_ioctl(struct file *f, struct task *t, unsigned int cmd, unsi
 		/* x86 knows machine types 0 (default) and the protected ones, not modelled. */
 		if (arg)
 			return -EINVAL;
-		ret = kvm_dev_ioctl_create_vm(f->world, &vm);
+		ret = kvm_dev_ioctl_create_vm(to_kvm_core(f)->env, &vm);
 		if (ret)
 			return ret;
 		ret = t->ops->fd_install(t, vm);
@@ -296,20 +304,21 @@ static const struct file_operations kvm_dev_fops = {
  * (devtmpfs makes it 0600); Debian's udev rule makes it 0660 root:kvm, which
  * is what the lab shows.
  */
-int kvm_init(struct uvfio_world *w)
+int kvm_init(struct kvm_core *kc, const struct core_env *env)
 {
-	w->kvm_dev = (struct miscdevice){
+	kc->env = env;
+	kc->misc = (struct miscdevice){
 		.minor = KVM_MINOR,
 		.name = "kvm",
 		.mode = 0660,
 		.fops = &kvm_dev_fops,
 	};
-	return misc_register(&w->chrdevs, &w->kvm_dev);
+	return misc_register(env->chrdevs, &kc->misc);
 }
 
-void kvm_exit(struct uvfio_world *w)
+void kvm_exit(struct kvm_core *kc)
 {
-	misc_deregister(&w->kvm_dev);
+	misc_deregister(&kc->misc);
 }
 
 void kvm_vm_info(struct kvm *kvm, struct uvfio_kvm_info *out)

@@ -24,6 +24,7 @@
 
 #include <linux/kvm.h>
 
+#include "base/chrdev.h"
 #include "base/file.h"
 #include "shared/kref.h"
 #include "shared/list.h"
@@ -37,12 +38,12 @@
 #define KVM_DEV_VFIO_FILE_DEL 2
 #endif
 
+struct core_env;
 struct kvm_device;
-struct uvfio_world;
 
 /* Lock order: lock → kvm_vfio->lock. */
 struct kvm {
-	struct uvfio_world *world;
+	const struct core_env *env; /* the world's services (base/env.h) */
 	refcount_t users_count;
 	struct mutex lock; /* devices, deferred_fputs; held by device create and release */
 	struct list_head devices; /* of kvm_device.vm_node; protected by lock */
@@ -86,8 +87,15 @@ struct kvm *kvm_from_vm_file(struct file *f);
  * (virt/kvm/kvm_main.c) in the world's registry: 0 or misc_register's errno.
  */
 #define KVM_MINOR 232
-int kvm_init(struct uvfio_world *w);
-void kvm_exit(struct uvfio_world *w);
+
+/* The world's KVM: /dev/kvm, and what the VMs it makes are handed. */
+struct kvm_core {
+	struct miscdevice misc;
+	const struct core_env *env;
+};
+
+int kvm_init(struct kvm_core *kc, const struct core_env *env);
+void kvm_exit(struct kvm_core *kc);
 /* For uvfio_kvm_info(). */
 void kvm_vm_info(struct kvm *kvm, struct uvfio_kvm_info *out);
 

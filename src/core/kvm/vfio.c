@@ -17,9 +17,10 @@
 #include <stdlib.h>
 
 #include "kvm/kvm.h"
-#include "race.h"
 #include "vfio/vfio.h"
-#include "world.h"
+#include "base/env.h"
+#include "shared/race.h"
+#include "uvfio/uvfio-race.h"
 
 struct kvm_vfio_file {
 	struct list_head node; /* kv->file_list */
@@ -115,7 +116,7 @@ static int kvm_vfio_file_del(struct kvm_device *dev, struct task *t, int fd)
 	filp = kvm_vfio_fget(t, fd, -ENOENT);
 	if (IS_ERR(filp))
 		return (int)PTR_ERR(filp);
-	world_race_point(dev->kvm->world, "kvm_vfio_file_del");
+	race_point(dev->kvm->env->races, "kvm_vfio_file_del");
 	mutex_lock(&kv->lock);
 	list_for_each_entry(kvf, &kv->file_list, node) {
 		if (kvf->file != filp)
@@ -129,7 +130,7 @@ static int kvm_vfio_file_del(struct kvm_device *dev, struct task *t, int fd)
 		ret = 0;
 		break;
 	}
-	if (ret && world_quirk(dev->kvm->world, UVFIO_QUIRK_KVM_VFIO_DECOUPLE_ANY) &&
+	if (ret && race_quirk(dev->kvm->env->races, UVFIO_QUIRK_KVM_VFIO_DECOUPLE_ANY) &&
 	    vfio_file_is_valid(filp)) {
 		/* Pre-e323369b2e20: the unmatched file's VM is cleared and the count dropped. */
 		kvm_arch_end_assignment(dev->kvm);
@@ -217,7 +218,7 @@ static void kvm_vfio_free(struct kvm_device *dev)
 static void kvm_vfio_release(struct kvm_device *dev)
 {
 	lockdep_assert_held(&dev->kvm->lock);
-	world_race_point(dev->kvm->world, "kvm_vfio_release");
+	race_point(dev->kvm->env->races, "kvm_vfio_release");
 	kvm_vfio_drop_files(dev, kvm_fput_deferred);
 	kvm_vfio_free(dev);
 }
