@@ -119,6 +119,14 @@ int uvfio_sysfs_readdir(struct uvfio_world *w, const char *path, uvfio_sysfs_fil
  */
 ssize_t uvfio_sysfs_pread(struct uvfio_world *w, const char *path, void *buf, size_t size,
 			  long long off);
+/*
+ * uvfio_sysfs_pread with the credentials the file was opened with, as the
+ * kernel's attributes check them (file_ns_capable(filp, ...)): a PCI
+ * function's config reads as 64 bytes (a CardBus bridge's as 128) to an
+ * opener without CAP_SYS_ADMIN. uvfio_sysfs_pread reads as a privileged opener.
+ */
+ssize_t uvfio_sysfs_pread_as(struct uvfio_world *w, bool cap_sys_admin, const char *path, void *buf,
+			     size_t size, long long off);
 /* Positional write: binary attributes (config) at off; text attributes ignore off. */
 ssize_t uvfio_sysfs_pwrite(struct uvfio_world *w, const char *path, const void *buf, size_t len,
 			   long long off);

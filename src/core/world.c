@@ -526,12 +526,18 @@ int uvfio_sysfs_readdir(struct uvfio_world *w, const char *path, uvfio_sysfs_fil
 ssize_t uvfio_sysfs_pread(struct uvfio_world *w, const char *path, void *buf, size_t size,
 			  long long off)
 {
-	return sysfs_pread(&w->sysfs, path, buf, size, off);
+	return sysfs_pread(&w->sysfs, path, buf, size, off, true);
+}
+
+ssize_t uvfio_sysfs_pread_as(struct uvfio_world *w, bool cap_sys_admin, const char *path, void *buf,
+			     size_t size, long long off)
+{
+	return sysfs_pread(&w->sysfs, path, buf, size, off, cap_sys_admin);
 }
 
 ssize_t uvfio_sysfs_read(struct uvfio_world *w, const char *path, void *buf, size_t size)
 {
-	return sysfs_pread(&w->sysfs, path, buf, size, 0);
+	return sysfs_pread(&w->sysfs, path, buf, size, 0, true);
 }
 
 ssize_t uvfio_sysfs_readlink(struct uvfio_world *w, const char *path, char *buf, size_t size)

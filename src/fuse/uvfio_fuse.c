@@ -21,6 +21,8 @@
 
 #include <fuse_lowlevel.h>
 
+#include <linux/capability.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -75,6 +77,7 @@ struct uvfio_fuse {
 struct fuse_file {
 	char path[FUSE_PATH_MAX];
 	bool binary;
+	bool cap_sys_admin; /* the opener's, as file_ns_capable(filp) sees it */
 	pthread_mutex_t lock;
 	char *page; /* NULL until the first read */
 	ssize_t len;
@@ -422,6 +425,33 @@ static void uf_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * Whether the opener (pid) has CAP_SYS_ADMIN in our user namespace: its
+ * effective set, and the namespace it runs in (file_ns_capable(filp,
+ * &init_user_ns, ...) in the kernel). A process we cannot read does not.
+ */
+static bool opener_cap_sys_admin(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long eff = 0;
+	struct stat ours, theirs;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if (stat(path, &theirs) || stat("/proc/self/ns/user", &ours) ||
+	    theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return found && (eff >> CAP_SYS_ADMIN & 1);
+}
+
 static void uf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct uvfio_fuse *f = fuse_req_userdata(req);
@@ -447,6 +477,7 @@ static void uf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return (void)fuse_reply_err(req, ENOMEM);
 	snprintf(ff->path, sizeof(ff->path), "%s", path);
 	ff->binary = st.binary;
+	ff->cap_sys_admin = opener_cap_sys_admin(fuse_req_ctx(req)->pid);
 	pthread_mutex_init(&ff->lock, NULL);
 	fi->fh = (uintptr_t)ff;
 	fi->direct_io = 1;
@@ -468,7 +499,7 @@ static void uf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		buf = malloc(size ? size : 1);
 		if (!buf)
 			return (void)fuse_reply_err(req, ENOMEM);
-		n = uvfio_sysfs_pread(f->w, ff->path, buf, size, off);
+		n = uvfio_sysfs_pread_as(f->w, ff->cap_sys_admin, ff->path, buf, size, off);
 		if (n < 0)
 			fuse_reply_err(req, (int)-n);
 		else

@@ -81,6 +81,19 @@ else
 			exit 0'
 	}
 	check "sysfs: uid $U reads the tree but every write is refused with EACCES" attempt
+	config_reads() { # pci_read_config: the header only without CAP_SYS_ADMIN, st_size unchanged
+		"$UVFIO" run --attach "$dir" -- bash -c '
+			set -x
+			c='$d'/config
+			[ "$(cat $c | wc -c)" = 256 ] || exit 2
+			setpriv --reuid='$U' --regid='$U' --clear-groups bash -c "
+				[ \$(stat -c %s $c) = 256 ] || exit 3
+				[ \$(cat $c | wc -c) = 64 ] || exit 4
+				[ \$(dd if=$c bs=10 skip=6 count=1 2>/dev/null | wc -c) = 4 ] || exit 5
+				[ \$(dd if=$c bs=16 skip=4 count=1 2>/dev/null | wc -c) = 0 ] || exit 6" || exit $?
+			[ "$(dd if=$c bs=16 skip=4 count=1 2>/dev/null | wc -c)" = 16 ]'
+	}
+	check "sysfs: config reads as its 64-byte header to uid $U, whole to root" config_reads
 	unchanged() {
 		"$UVFIO" run --attach "$dir" -- bash -c '
 			set -x

@@ -644,7 +644,7 @@ ssize_t sysfs_pwrite(struct sysfs_root *root, const char *path, const void *buf,
 }
 
 ssize_t sysfs_pread(struct sysfs_root *root, const char *path, void *buf, size_t size,
-		    long long off)
+		    long long off, bool cap_sys_admin)
 {
 	const struct sysfs_attr *a;
 	struct sysfs_node n;
@@ -654,6 +654,7 @@ ssize_t sysfs_pread(struct sysfs_root *root, const char *path, void *buf, size_t
 		return ret;
 	a = n.attr;
 	n.c.arg = a ? a->arg : 0;
+	n.c.cap_sys_admin = cap_sys_admin;
 	if (!a) {
 		ret = -EISDIR;
 	} else if (off < 0) {

@@ -65,6 +65,7 @@ struct sysfs_ctx {
 	int id; /* a group id, a vfioN index */
 	unsigned int minor;
 	long arg; /* the attribute's arg while one of its methods runs */
+	bool cap_sys_admin; /* a read's opener may (file_ns_capable(filp, CAP_SYS_ADMIN)) */
 	char name[SYSFS_NAME_MAX]; /* a class name, a driver name */
 };
 
@@ -161,7 +162,7 @@ int sysfs_readdir(struct sysfs_root *root, const char *path,
 		  int (*fn)(void *arg, const char *name, const struct uvfio_sysfs_stat *st),
 		  void *arg);
 ssize_t sysfs_pread(struct sysfs_root *root, const char *path, void *buf, size_t size,
-		    long long off);
+		    long long off, bool cap_sys_admin);
 ssize_t sysfs_pwrite(struct sysfs_root *root, const char *path, const void *buf, size_t len,
 		     long long off);
 ssize_t sysfs_readlink(struct sysfs_root *root, const char *path, char *buf, size_t size);

@@ -286,16 +286,23 @@ static u64 config_size(struct sysfs_ctx *c)
 	return ctx_pdev(c)->cfg_size;
 }
 
+/*
+ * pci_read_config (drivers/pci/pci-sysfs.c): an opener without CAP_SYS_ADMIN
+ * sees the header only, 64 bytes (a CardBus bridge's 128), since some chips
+ * lock up on reads of undefined config space; st_size stays cfg_size.
+ */
 static ssize_t read_config(struct sysfs_ctx *c, char *buf, size_t size, s64 off)
 {
 	struct pci_dev *pdev = ctx_pdev(c);
-	size_t n;
+	size_t limit = pdev->cfg_size, n;
 
+	if (!c->cap_sys_admin)
+		limit = (pdev->hdr_type & 0x7f) == PCI_HEADER_TYPE_CARDBUS ? 128 : 64;
 	if (off < 0)
 		return -EINVAL;
-	if ((u64)off >= pdev->cfg_size)
+	if ((u64)off >= limit)
 		return 0;
-	n = min(size, pdev->cfg_size - (size_t)off);
+	n = min(size, limit - (size_t)off);
 	for (size_t i = 0; i < n; i++)
 		buf[i] = (char)pci_read_config(pdev, (unsigned int)off + (unsigned int)i, 1);
 	return (ssize_t)n;
