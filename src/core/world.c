@@ -313,7 +313,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 	w->iommu.intr_remap = m->iommu_intremap;
 	ret = vfio_init(&w->vfio, &w->env, &w->iommu);
 	class_registry_init(&w->classes, w);
-	mdev_core_init(&w->mdev, w, &w->iommu, &w->trace);
+	mdev_core_init(&w->mdev, &w->env, &w->iommu, &w->vfio, &w->classes);
 	/* Each subsystem hangs its directories into the tree (docs/design.md, "Layering"). */
 	sysfs_root_init(&w->sysfs, w);
 	pci_sysfs_init(&w->sysfs, &w->pci);
@@ -383,7 +383,7 @@ int uvfio_world_create(const struct uvfio_machine *m, struct uvfio_world **out, 
 		if (ret)
 			goto err_destroy;
 	}
-	ret = mdev_models_add_machine(w, m, err, errlen);
+	ret = mdev_models_add_machine(&w->mdev, m, err, errlen);
 	if (ret)
 		goto err_destroy;
 	free(ra.placed);
@@ -508,6 +508,18 @@ void uvfio_world_set_request_interval(struct uvfio_world *w, unsigned int ms)
 int uvfio_world_blocked(struct uvfio_world *w, struct uvfio_blocked *out, int max)
 {
 	return vfio_blocked(&w->vfio, out, max);
+}
+
+int uvfio_mdev_parent_add(struct uvfio_world *w, const char *model_name, const char *name,
+			  const char *params, char *err, size_t errlen)
+{
+	return mdev_model_parent_add(&w->mdev, model_name, name, params, err, errlen);
+}
+
+int uvfio_mdev_parent_remove(struct uvfio_world *w, const char *name,
+			     const struct uvfio_writer *who)
+{
+	return mdev_model_parent_remove(&w->mdev, name, who);
 }
 
 /* ------------------------------------------------------------------ sysfs */

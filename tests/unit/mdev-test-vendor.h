@@ -122,7 +122,7 @@ static int tv_probe(struct mdev_device *mdev)
 		return ret;
 	st = xzalloc(sizeof(*st));
 	atomic_store(&st->scratch, 0x5eed);
-	ret = vfio_init_device(&st->vdev, &mdev_world(mdev)->vfio, &mdev->dev, &tv_dev_ops);
+	ret = vfio_init_device(&st->vdev, mdev_core_of_mdev(mdev)->vfio, &mdev->dev, &tv_dev_ops);
 	if (ret) {
 		free(st);
 		return ret;
@@ -162,7 +162,7 @@ static inline struct tv_driver *tv_driver_new(struct uvfio_world *w, unsigned in
 	td->drv.remove = tv_remove;
 	td->drv.show_description = tv_show_description;
 	td->drv.driver.name = "tvend";
-	if (mdev_register_driver(w, &td->drv)) {
+	if (mdev_register_driver(&w->mdev, &td->drv)) {
 		free(td);
 		return NULL;
 	}

@@ -158,7 +158,7 @@ TEST(mdev, bus_and_parent_layout)
 	ASSERT_NEG(mdev_register_parent(&dup.parent, f.tp->dev, &f.td->drv, f.tp->tlist, 2),
 		   EEXIST);
 	noapi.driver.name = "noapi";
-	ASSERT_NEG(mdev_register_driver(f.w, &noapi), EINVAL);
+	ASSERT_NEG(mdev_register_driver(&f.w->mdev, &noapi), EINVAL);
 	ASSERT_NEG(mdev_register_parent(&dup.parent, f.tp->dev, &noapi, f.tp->tlist, 2), EINVAL);
 
 	/* Without show_description there is no description file. */

@@ -33,9 +33,10 @@
 #include "shared/mutex.h"
 
 struct mdev_parent;
+struct class_registry;
+struct core_env;
 struct iommu;
-struct trace_sink;
-struct uvfio_world;
+struct vfio;
 
 /*
  * The mdev state of a world (the kernel's mdev module globals): the mdev bus,
@@ -49,7 +50,9 @@ struct uvfio_world;
  */
 struct mdev_core {
 	struct bus bus; /* /sys/bus/mdev */
-	struct trace_sink *trace; /* the world's: MDEV_STATE uevents */
+	const struct core_env *env; /* the world's services (base/env.h) */
+	struct vfio *vfio; /* instances are VFIO devices of it */
+	struct class_registry *classes; /* vendor models' parents are class devices of it */
 	struct mutex list_lock; /* mdev_list_lock: devices, parents, the counters below */
 	struct list_head devices; /* of mdev_device.next: every instance, until its release */
 	struct list_head parents; /* of mdev_parent.node: registered parents */
@@ -63,14 +66,20 @@ struct sysfs_dir;
 struct sysfs_root;
 extern const struct sysfs_dir mdev_sysfs_dir;
 void mdev_sysfs_init(struct sysfs_root *root, struct mdev_core *core);
-void mdev_core_init(struct mdev_core *core, struct uvfio_world *w, struct iommu *iommu,
-		    struct trace_sink *trace);
+void mdev_core_init(struct mdev_core *core, const struct core_env *env, struct iommu *iommu,
+		    struct vfio *vfio, struct class_registry *classes);
 /* Unregisters and frees every parent made from a model (mdev_models.c). */
 void mdev_models_exit(struct mdev_core *core);
 /* Adds the parents of a machine description (its mdev-parent lines). */
 struct uvfio_machine;
-int mdev_models_add_machine(struct uvfio_world *w, const struct uvfio_machine *m, char *err,
+int mdev_models_add_machine(struct mdev_core *core, const struct uvfio_machine *m, char *err,
 			    size_t errlen);
+/* uvfio_mdev_parent_add and uvfio_mdev_parent_remove (include/uvfio/uvfio.h) on core. */
+struct uvfio_writer;
+int mdev_model_parent_add(struct mdev_core *core, const char *model_name, const char *name,
+			  const char *params, char *err, size_t errlen);
+int mdev_model_parent_remove(struct mdev_core *core, const char *name,
+			     const struct uvfio_writer *who);
 /* Unregisters the parents made from models (blocks for their VFIO users), then frees. */
 void mdev_core_exit(struct mdev_core *core);
 
@@ -148,9 +157,10 @@ static inline struct mdev_device *to_mdev_device(struct device *dev)
 	return container_of(dev, struct mdev_device, dev);
 }
 
-static inline struct uvfio_world *mdev_world(struct mdev_device *mdev)
+/* The mdev core of an instance: it is a device of core->bus. */
+static inline struct mdev_core *mdev_core_of_mdev(struct mdev_device *mdev)
 {
-	return mdev->dev.bus->world;
+	return container_of(mdev->dev.bus, struct mdev_core, bus);
 }
 
 static inline struct mdev_parent *mdev_parent_of(struct mdev_device *mdev)
@@ -164,7 +174,19 @@ bool dev_is_mdev(struct device *dev);
 void mdev_uuid_string(const u8 uuid[16], char out[37]);
 
 /* The driver's mdev bus and the registration of mdev drivers. */
-int mdev_register_driver(struct uvfio_world *w, struct mdev_driver *drv);
+int mdev_register_driver(struct mdev_core *core, struct mdev_driver *drv);
+
+/* The mdev core a vendor driver is registered with: its driver sits on core->bus. */
+static inline struct mdev_core *mdev_core_of_driver(struct mdev_driver *drv)
+{
+	return container_of(drv->driver.bus, struct mdev_core, bus);
+}
+
+/* A registered parent's, through its vendor driver. */
+static inline struct mdev_core *mdev_core_of_parent(struct mdev_parent *parent)
+{
+	return mdev_core_of_driver(parent->mdev_driver);
+}
 void mdev_unregister_driver(struct mdev_driver *drv);
 
 /*
@@ -195,7 +217,7 @@ bool mdev_parent_tryget(struct mdev_parent *parent);
 void mdev_parent_get(struct mdev_parent *parent);
 void mdev_parent_put(struct mdev_parent *parent);
 /* The registered parent of dev, with a user reference, or NULL. */
-struct mdev_parent *mdev_parent_find(struct uvfio_world *w, struct device *dev);
+struct mdev_parent *mdev_parent_find(struct mdev_core *core, struct device *dev);
 /* Instances available in type, as `available_instances` shows it. */
 unsigned int mdev_type_available(struct mdev_type *type);
 
@@ -208,7 +230,7 @@ struct model_param;
 struct mdev_parent_model {
 	const char *name;
 	/* A new parent named name (its virtual device, driver and types); params as in devices/models.h. */
-	int (*add)(struct uvfio_world *w, const char *name, const struct model_param *params,
+	int (*add)(struct mdev_core *core, const char *name, const struct model_param *params,
 		   unsigned int nparams, void **instance, char *err, size_t errlen);
 	/* Unregisters and frees it; blocks while instances are held. */
 	void (*remove)(void *instance);

@@ -27,17 +27,14 @@
 
 #include "base/trace.h"
 #include "mdev/mdev.h"
-#include "race.h"
-#include "world.h"
+#include "base/class.h"
+#include "base/env.h"
+#include "shared/race.h"
+#include "uvfio/uvfio-race.h"
 
-static struct mdev_core *mdev_core_of(struct device *dev)
+static bool old_sequence(struct mdev_core *core)
 {
-	return &dev->bus->world->mdev;
-}
-
-static bool old_sequence(struct uvfio_world *w)
-{
-	return world_quirk(w, UVFIO_QUIRK_MDEV_OLD_SEQUENCE);
+	return race_quirk(core->env->races, UVFIO_QUIRK_MDEV_OLD_SEQUENCE);
 }
 
 void mdev_uuid_string(const u8 uuid[16], char out[37])
@@ -65,7 +62,7 @@ static void __mdev_parent_put(struct mdev_core *core, struct mdev_parent *parent
 
 bool mdev_parent_tryget(struct mdev_parent *parent)
 {
-	struct mdev_core *core = mdev_core_of(parent->dev);
+	struct mdev_core *core = mdev_core_of_parent(parent);
 	bool ok;
 
 	mutex_lock(&core->list_lock);
@@ -78,7 +75,7 @@ bool mdev_parent_tryget(struct mdev_parent *parent)
 
 void mdev_parent_get(struct mdev_parent *parent)
 {
-	struct mdev_core *core = mdev_core_of(parent->dev);
+	struct mdev_core *core = mdev_core_of_parent(parent);
 
 	mutex_lock(&core->list_lock);
 	parent->users++;
@@ -87,16 +84,15 @@ void mdev_parent_get(struct mdev_parent *parent)
 
 void mdev_parent_put(struct mdev_parent *parent)
 {
-	struct mdev_core *core = mdev_core_of(parent->dev);
+	struct mdev_core *core = mdev_core_of_parent(parent);
 
 	mutex_lock(&core->list_lock);
 	__mdev_parent_put(core, parent);
 	mutex_unlock(&core->list_lock);
 }
 
-struct mdev_parent *mdev_parent_find(struct uvfio_world *w, struct device *dev)
+struct mdev_parent *mdev_parent_find(struct mdev_core *core, struct device *dev)
 {
-	struct mdev_core *core = &w->mdev;
 	struct mdev_parent *parent, *found = NULL;
 
 	mutex_lock(&core->list_lock);
@@ -131,7 +127,7 @@ static bool mdev_parent_read_trylock(struct mdev_parent *parent)
 unsigned int mdev_type_available(struct mdev_type *type)
 {
 	struct mdev_parent *parent = type->parent;
-	struct mdev_core *core = mdev_core_of(parent->dev);
+	struct mdev_core *core = mdev_core_of_parent(parent);
 	int n;
 
 	if (parent->mdev_driver->get_available)
@@ -144,10 +140,10 @@ unsigned int mdev_type_available(struct mdev_type *type)
 
 /* ------------------------------------------------------ parent registration */
 
-static void mdev_uevent(struct device *dev, const char *state)
+static void mdev_uevent(struct mdev_core *core, struct device *dev, const char *state)
 {
 	trace_emit(
-		mdev_core_of(dev)->trace,
+		core->env->trace,
 		"{\"op\":\"uevent\",\"action\":\"change\",\"dev\":\"%s\",\"env\":\"MDEV_STATE=%s\"}",
 		dev_name(dev), state);
 }
@@ -156,7 +152,7 @@ int mdev_register_parent(struct mdev_parent *parent, struct device *dev,
 			 struct mdev_driver *mdev_driver, struct mdev_type **types,
 			 unsigned int nr_types)
 {
-	struct mdev_core *core = mdev_core_of(dev);
+	struct mdev_core *core = mdev_core_of_driver(mdev_driver);
 	const char *drv_string = dev_driver_string(dev);
 	struct mdev_parent *it;
 
@@ -193,7 +189,7 @@ int mdev_register_parent(struct mdev_parent *parent, struct device *dev,
 	mutex_unlock(&core->list_lock);
 
 	dev_info(dev, "MDEV: Registered");
-	mdev_uevent(dev, "registered");
+	mdev_uevent(core, dev, "registered");
 	return 0;
 }
 
@@ -206,7 +202,7 @@ int mdev_register_parent(struct mdev_parent *parent, struct device *dev,
  */
 static void mdev_device_remove_common(struct mdev_device *mdev)
 {
-	struct mdev_core *core = mdev_core_of(&mdev->dev);
+	struct mdev_core *core = mdev_core_of_mdev(mdev);
 
 	mutex_lock(&core->list_lock);
 	mdev->linked = false;
@@ -219,7 +215,7 @@ static void mdev_device_remove_common(struct mdev_device *mdev)
 /* The pre-5.2 mdev_device_remove_ops + device_unregister: vendor first, then off the bus. */
 static void mdev_device_remove_old(struct mdev_device *mdev)
 {
-	struct mdev_core *core = mdev_core_of(&mdev->dev);
+	struct mdev_core *core = mdev_core_of_mdev(mdev);
 
 	device_release_driver(&mdev->dev);
 	mutex_lock(&core->list_lock);
@@ -231,8 +227,7 @@ static void mdev_device_remove_old(struct mdev_device *mdev)
 
 int mdev_device_remove(struct mdev_device *mdev)
 {
-	struct mdev_core *core = mdev_core_of(&mdev->dev);
-	struct uvfio_world *w = mdev_world(mdev);
+	struct mdev_core *core = mdev_core_of_mdev(mdev);
 	struct mdev_parent *parent = mdev_parent_of(mdev);
 	struct mdev_device *it;
 	bool found = false;
@@ -254,10 +249,10 @@ int mdev_device_remove(struct mdev_device *mdev)
 	}
 	mdev->active = false;
 	mutex_unlock(&core->list_lock);
-	world_race_point(w, "mdev_device_remove.inactive");
+	race_point(core->env->races, "mdev_device_remove.inactive");
 
-	if (old_sequence(w)) {
-		world_race_point(w, "mdev_device_remove.locked");
+	if (old_sequence(core)) {
+		race_point(core->env->races, "mdev_device_remove.locked");
 		mutex_lock(&core->list_lock);
 		found = mdev->added;
 		mdev->added = false;
@@ -269,7 +264,7 @@ int mdev_device_remove(struct mdev_device *mdev)
 
 	if (!mdev_parent_read_trylock(parent))
 		return -ENODEV; /* the parent's unregistration removes it */
-	world_race_point(w, "mdev_device_remove.locked");
+	race_point(core->env->races, "mdev_device_remove.locked");
 	mutex_lock(&core->list_lock);
 	/* Nobody else claims an instance while unreg_sem is held for read. */
 	mdev->added = false;
@@ -284,7 +279,7 @@ int mdev_device_remove(struct mdev_device *mdev)
 static void mdev_device_release(struct device *dev)
 {
 	struct mdev_device *mdev = to_mdev_device(dev);
-	struct mdev_core *core = mdev_core_of(dev);
+	struct mdev_core *core = mdev_core_of_mdev(mdev);
 	struct mdev_parent *parent = mdev_parent_of(mdev);
 
 	/* The UUID and the instance are given back only now (invariant 3 of §6.3). */
@@ -319,7 +314,6 @@ static void mdev_activate(struct mdev_core *core, struct mdev_device *mdev)
 static int mdev_device_create_old(struct mdev_core *core, struct mdev_device *mdev)
 {
 	struct mdev_parent *parent = mdev_parent_of(mdev);
-	struct uvfio_world *w = mdev_world(mdev);
 	bool mine;
 	int ret;
 
@@ -330,9 +324,9 @@ static int mdev_device_create_old(struct mdev_core *core, struct mdev_device *md
 	mutex_unlock(&core->list_lock);
 	mdev_link(core, mdev);
 	mdev_activate(core, mdev);
-	world_race_point(w, "mdev_device_create.added");
+	race_point(core->env->races, "mdev_device_create.added");
 	ret = device_driver_attach(&parent->mdev_driver->driver, &mdev->dev);
-	world_race_point(w, "mdev_device_create.probed");
+	race_point(core->env->races, "mdev_device_create.probed");
 	if (ret) {
 		mutex_lock(&core->list_lock);
 		/* Unless a remove or the parent's unregistration took it meanwhile. */
@@ -353,8 +347,7 @@ static int mdev_device_create_old(struct mdev_core *core, struct mdev_device *md
 int mdev_device_create(struct mdev_type *type, const u8 uuid[16])
 {
 	struct mdev_parent *parent = type->parent;
-	struct mdev_core *core = mdev_core_of(parent->dev);
-	struct uvfio_world *w = parent->dev->bus->world;
+	struct mdev_core *core = mdev_core_of_parent(parent);
 	struct mdev_driver *drv = parent->mdev_driver;
 	struct mdev_device *mdev, *it;
 	int ret;
@@ -382,9 +375,9 @@ int mdev_device_create(struct mdev_type *type, const u8 uuid[16])
 	parent->users++;
 	list_add(&mdev->next, &core->devices);
 	mutex_unlock(&core->list_lock);
-	world_race_point(w, "mdev_device_create.initialized");
+	race_point(core->env->races, "mdev_device_create.initialized");
 
-	if (old_sequence(w))
+	if (old_sequence(core))
 		return mdev_device_create_old(core, mdev);
 
 	if (!mdev_parent_read_trylock(parent)) {
@@ -395,13 +388,13 @@ int mdev_device_create(struct mdev_type *type, const u8 uuid[16])
 	mutex_lock(&core->list_lock);
 	mdev->added = true;
 	mutex_unlock(&core->list_lock);
-	world_race_point(w, "mdev_device_create.added");
+	race_point(core->env->races, "mdev_device_create.added");
 
 	/* The bus never matches: attach the parent's driver explicitly; its probe may fail. */
 	ret = device_driver_attach(&drv->driver, &mdev->dev);
 	if (ret)
 		goto out_del;
-	world_race_point(w, "mdev_device_create.probed");
+	race_point(core->env->races, "mdev_device_create.probed");
 
 	mdev_link(core, mdev);
 	mdev_activate(core, mdev);
@@ -445,9 +438,8 @@ static struct mdev_device *mdev_claim_child(struct mdev_core *core, struct mdev_
 
 void mdev_unregister_parent(struct mdev_parent *parent)
 {
-	struct mdev_core *core = mdev_core_of(parent->dev);
-	struct uvfio_world *w = parent->dev->bus->world;
-	bool old = old_sequence(w);
+	struct mdev_core *core = mdev_core_of_parent(parent);
+	bool old = old_sequence(core);
 	struct mdev_device *mdev;
 
 	dev_info(parent->dev, "MDEV: Unregistering");
@@ -455,7 +447,7 @@ void mdev_unregister_parent(struct mdev_parent *parent)
 		atomic_store(&parent->unregistering, true);
 		down_write(&parent->unreg_sem);
 	}
-	world_race_point(w, "mdev_unregister_parent.locked");
+	race_point(core->env->races, "mdev_unregister_parent.locked");
 
 	/* The /sys/class/mdev_bus link goes first; then every child. */
 	mutex_lock(&core->list_lock);
@@ -468,7 +460,7 @@ void mdev_unregister_parent(struct mdev_parent *parent)
 			mdev_device_remove_common(mdev);
 		put_device(&mdev->dev);
 	}
-	world_race_point(w, "mdev_unregister_parent.removed");
+	race_point(core->env->races, "mdev_unregister_parent.removed");
 
 	/* The type directories go, and nothing new can reach the parent. */
 	mutex_lock(&core->list_lock);
@@ -483,6 +475,6 @@ void mdev_unregister_parent(struct mdev_parent *parent)
 		up_write(&parent->unreg_sem);
 		rwsem_destroy(&parent->unreg_sem);
 	}
-	mdev_uevent(parent->dev, "unregistered");
+	mdev_uevent(core, parent->dev, "unregistered");
 	put_device(parent->dev);
 }

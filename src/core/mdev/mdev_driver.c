@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/env.h"
 #include "mdev/mdev.h"
-#include "world.h"
 
 static int mdev_match(struct device *dev, struct device_driver *drv)
 {
@@ -46,13 +46,13 @@ bool dev_is_mdev(struct device *dev)
 	return dev->bus && dev->bus->type == &mdev_bus_type;
 }
 
-int mdev_register_driver(struct uvfio_world *w, struct mdev_driver *drv)
+int mdev_register_driver(struct mdev_core *core, struct mdev_driver *drv)
 {
 	if (!drv->device_api)
 		return -EINVAL;
 	/* Instances are attached explicitly; vendor drivers manage no DMA API. */
 	drv->driver.driver_managed_dma = true;
-	return driver_register(&drv->driver, &w->mdev.bus);
+	return driver_register(&drv->driver, &core->bus);
 }
 
 void mdev_unregister_driver(struct mdev_driver *drv)
@@ -60,13 +60,15 @@ void mdev_unregister_driver(struct mdev_driver *drv)
 	driver_unregister(&drv->driver);
 }
 
-void mdev_core_init(struct mdev_core *core, struct uvfio_world *w, struct iommu *iommu,
-		    struct trace_sink *trace)
+void mdev_core_init(struct mdev_core *core, const struct core_env *env, struct iommu *iommu,
+		    struct vfio *vfio, struct class_registry *classes)
 {
-	bus_init(&core->bus, &mdev_bus_type, w);
-	core->bus.iommu =
-		iommu; /* instances get groups of their own (vfio_register_emulated_iommu_dev) */
-	core->trace = trace;
+	bus_init(&core->bus, &mdev_bus_type, env->world);
+	/* Instances get groups of their own (vfio_register_emulated_iommu_dev). */
+	core->bus.iommu = iommu;
+	core->env = env;
+	core->vfio = vfio;
+	core->classes = classes;
 	mutex_init(&core->list_lock, "mdev_list_lock");
 	INIT_LIST_HEAD(&core->devices);
 	INIT_LIST_HEAD(&core->parents);

@@ -3,7 +3,7 @@
  * The mdev vendor models a world can instantiate as parents, and the parents
  * made from them: from a machine file's `mdev-parent MODEL NAME [key=value
  * ...]` lines at creation, and at run time through uvfio_mdev_parent_add()
- * and uvfio_mdev_parent_remove(). World destruction removes what is left,
+ * and uvfio_mdev_parent_remove() (world.c, on mdev_model_parent_add/remove). World destruction removes what is left,
  * before the VFIO core goes.
  */
 #include <errno.h>
@@ -16,7 +16,6 @@
 #include "machine/machine.h"
 #include "mdev/mdev.h"
 #include "uvfio/uvfio.h"
-#include "world.h"
 
 /* The model table: adding a vendor model is one line here. */
 static const struct mdev_parent_model *const mdev_models[] = {
@@ -45,11 +44,10 @@ struct mdev_parent_instance {
 	struct list_head node; /* mdev_core.models; protected by models_lock */
 };
 
-static int mdev_parent_add(struct uvfio_world *w, const struct mdev_parent_model *model,
+static int mdev_parent_add(struct mdev_core *core, const struct mdev_parent_model *model,
 			   const char *name, const struct model_param *params, unsigned int nparams,
 			   char *err, size_t errlen)
 {
-	struct mdev_core *core = &w->mdev;
 	struct mdev_parent_instance *pi, *it;
 	void *instance = NULL;
 	int ret;
@@ -74,7 +72,7 @@ static int mdev_parent_add(struct uvfio_world *w, const struct mdev_parent_model
 	list_add_tail(&pi->node, &core->models);
 	mutex_unlock(&core->models_lock);
 
-	ret = model->add(w, name, params, nparams, &instance, err, errlen);
+	ret = model->add(core, name, params, nparams, &instance, err, errlen);
 	mutex_lock(&core->models_lock);
 	if (ret)
 		list_del(&pi->node);
@@ -86,7 +84,7 @@ static int mdev_parent_add(struct uvfio_world *w, const struct mdev_parent_model
 	return ret;
 }
 
-int uvfio_mdev_parent_add(struct uvfio_world *w, const char *model_name, const char *name,
+int mdev_model_parent_add(struct mdev_core *core, const char *model_name, const char *name,
 			  const char *params, char *err, size_t errlen)
 {
 	struct model_param kv[MACHINE_MAX_PARAMS];
@@ -120,15 +118,14 @@ int uvfio_mdev_parent_add(struct uvfio_world *w, const char *model_name, const c
 		*eq = '\0';
 		kv[n++] = (struct model_param){ word, eq + 1 };
 	}
-	ret = mdev_parent_add(w, model, name, kv, n, err, errlen);
+	ret = mdev_parent_add(core, model, name, kv, n, err, errlen);
 	free(copy);
 	return ret;
 }
 
-int uvfio_mdev_parent_remove(struct uvfio_world *w, const char *name,
+int mdev_model_parent_remove(struct mdev_core *core, const char *name,
 			     const struct uvfio_writer *who)
 {
-	struct mdev_core *core = &w->mdev;
 	struct mdev_parent_instance *pi, *found = NULL;
 	const struct uvfio_writer *old;
 
@@ -153,7 +150,7 @@ int uvfio_mdev_parent_remove(struct uvfio_world *w, const char *name,
 	return 0;
 }
 
-int mdev_models_add_machine(struct uvfio_world *w, const struct uvfio_machine *m, char *err,
+int mdev_models_add_machine(struct mdev_core *core, const struct uvfio_machine *m, char *err,
 			    size_t errlen)
 {
 	for (unsigned int i = 0; i < m->nmdev_parents; i++) {
@@ -170,7 +167,7 @@ int mdev_models_add_machine(struct uvfio_world *w, const struct uvfio_machine *m
 		}
 		for (unsigned int k = 0; k < mp->nparams; k++)
 			kv[k] = (struct model_param){ mp->params[k].key, mp->params[k].value };
-		ret = mdev_parent_add(w, model, mp->name, kv, mp->nparams, merr, sizeof(merr));
+		ret = mdev_parent_add(core, model, mp->name, kv, mp->nparams, merr, sizeof(merr));
 		if (ret) {
 			snprintf(err, errlen, "%s:%d: %s %s: %s", m->source, mp->line, mp->model,
 				 mp->name, merr[0] ? merr : strerror(-ret));

@@ -21,15 +21,14 @@
 
 #include "base/sysfs.h"
 #include "mdev/mdev.h"
-#include "world.h"
+#include "vfio/vfio.h"
 
 #define UUID_STRING_LEN 36
 
 /* An instance on the bus named name (and, with parent_dev, a child of it), referenced. */
-static struct mdev_device *mdev_find(struct uvfio_world *w, const char *name,
+static struct mdev_device *mdev_find(struct mdev_core *core, const char *name,
 				     struct device *parent_dev)
 {
-	struct mdev_core *core = &w->mdev;
 	struct mdev_device *mdev, *found = NULL;
 
 	mutex_lock(&core->list_lock);
@@ -52,9 +51,10 @@ static struct mdev_device *mdev_find(struct uvfio_world *w, const char *name,
  * device_lock when the vendor probes and removes, which a sysfs read must not
  * wait for (a remove holds it while it waits for the VFIO user).
  */
-static int mdev_group_id(struct uvfio_world *w, struct device *dev)
+static int mdev_group_id(struct mdev_device *mdev)
 {
-	struct vfio *vfio = &w->vfio;
+	struct device *dev = &mdev->dev;
+	struct vfio *vfio = mdev_core_of_mdev(mdev)->vfio;
 	struct vfio_device *vdev;
 	struct vfio_group *group;
 	int id = -ENOENT;
@@ -216,7 +216,7 @@ static const struct sysfs_dir type_dir = { .attrs = type_attrs };
 
 static void type_devices_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
-	struct mdev_core *core = &c->w->mdev;
+	struct mdev_core *core = mdev_core_of_parent(ctx_parent(c));
 	struct mdev_device *mdev;
 
 	mutex_lock(&core->list_lock);
@@ -228,7 +228,7 @@ static void type_devices_list(struct sysfs_ctx *c, struct sysfs_names *out)
 
 static int type_devices_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
 {
-	struct mdev_core *core = &c->w->mdev;
+	struct mdev_core *core = mdev_core_of_parent(ctx_parent(c));
 	struct mdev_device *mdev, *found = NULL;
 
 	mutex_lock(&core->list_lock);
@@ -287,7 +287,7 @@ static ssize_t store_mdev_remove(struct sysfs_ctx *c, const char *buf, size_t co
 
 static bool mdev_type_visible(struct sysfs_ctx *c)
 {
-	struct mdev_core *core = &c->w->mdev;
+	struct mdev_core *core = mdev_core_of_mdev(ctx_mdev(c));
 	bool linked;
 
 	mutex_lock(&core->list_lock);
@@ -335,12 +335,12 @@ static int target_mdev_driver(struct sysfs_ctx *c, char *buf, size_t size)
 
 static bool mdev_iommu_group_visible(struct sysfs_ctx *c)
 {
-	return mdev_group_id(c->w, c->dev) >= 0;
+	return mdev_group_id(ctx_mdev(c)) >= 0;
 }
 
 static int target_mdev_iommu_group(struct sysfs_ctx *c, char *buf, size_t size)
 {
-	int id = mdev_group_id(c->w, c->dev);
+	int id = mdev_group_id(ctx_mdev(c));
 
 	if (id < 0)
 		return id;
@@ -381,7 +381,7 @@ const struct sysfs_dir mdev_sysfs_dir = { .attrs = mdev_attrs, .slot = SYSFS_DEV
 /* /sys/class/mdev_bus: a link per registered parent (class_compat). */
 static void class_mdev_bus_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
-	struct mdev_core *core = &c->w->mdev;
+	struct mdev_core *core = c->data; /* the provider's */
 	struct mdev_parent *parent;
 
 	mutex_lock(&core->list_lock);
@@ -393,7 +393,7 @@ static void class_mdev_bus_list(struct sysfs_ctx *c, struct sysfs_names *out)
 
 static int class_mdev_bus_lookup(struct sysfs_ctx *c, const char *name, struct sysfs_node *out)
 {
-	struct mdev_core *core = &c->w->mdev;
+	struct mdev_core *core = c->data; /* the provider's */
 	struct mdev_parent *parent;
 	struct device *found = NULL;
 
@@ -426,8 +426,8 @@ static const struct sysfs_dir class_provider = { .attrs = class_attrs };
 /* A parent's mdev_supported_types, and its instances as child directories. */
 static void device_child_list(struct sysfs_ctx *c, struct sysfs_names *out)
 {
-	struct mdev_core *core = &c->w->mdev;
-	struct mdev_parent *parent = mdev_parent_find(c->w, c->dev);
+	struct mdev_core *core = c->data; /* the provider's */
+	struct mdev_parent *parent = mdev_parent_find(core, c->dev);
 	struct mdev_device *mdev;
 
 	if (parent) {
@@ -446,7 +446,7 @@ static int device_child_lookup(struct sysfs_ctx *c, const char *name, struct sys
 	struct mdev_device *mdev;
 
 	if (!strcmp(name, "mdev_supported_types")) {
-		struct mdev_parent *parent = mdev_parent_find(c->w, c->dev);
+		struct mdev_parent *parent = mdev_parent_find(c->data, c->dev);
 
 		if (!parent)
 			return -ENOENT;
@@ -455,7 +455,7 @@ static int device_child_lookup(struct sysfs_ctx *c, const char *name, struct sys
 		out->c.obj_ops = &parent_ref;
 		return 0;
 	}
-	mdev = mdev_find(c->w, name, c->dev);
+	mdev = mdev_find(c->data, name, c->dev);
 	if (!mdev)
 		return -ENOENT;
 	sysfs_dir_node(c, &mdev_sysfs_dir, &mdev->dev, out);

@@ -30,7 +30,6 @@
 #include "devices/models.h"
 #include "mdev/mdev.h"
 #include "vfio/vfio.h"
-#include "world.h"
 
 #define MTTY_CLASS_NAME "mtty"
 #define MTTY_DRIVER_NAME "mtty"
@@ -60,7 +59,6 @@ struct mtty_driver {
 
 /* One parent. Its pool outlives every instance: unregistration waits for them. */
 struct mtty_parent {
-	struct uvfio_world *w;
 	struct device *dev;
 	struct mtty_driver *driver;
 	struct mdev_parent parent;
@@ -777,12 +775,12 @@ static const struct vfio_device_ops mtty_dev_ops = {
 
 static int mtty_probe(struct mdev_device *mdev)
 {
-	struct uvfio_world *w = mdev_world(mdev);
+	struct mdev_core *core = mdev_core_of_mdev(mdev);
 	struct mdev_state *st = xzalloc(sizeof(*st));
 	int ret;
 
 	/* On failure vfio_init_device has undone itself and released nothing of ours. */
-	ret = vfio_init_device(&st->vdev, &w->vfio, &mdev->dev, &mtty_dev_ops);
+	ret = vfio_init_device(&st->vdev, core->vfio, &mdev->dev, &mtty_dev_ops);
 	if (ret) {
 		free(st);
 		return ret;
@@ -819,9 +817,9 @@ static const struct mtty_type mtty_type_templates[2] = {
  * step; registration happens outside it. A driver whose users dropped to 0 is
  * on its way out: wait until its unregistration takes it off the bus.
  */
-static struct mtty_driver *mtty_driver_get(struct uvfio_world *w, int *err)
+static struct mtty_driver *mtty_driver_get(struct mdev_core *core, int *err)
 {
-	struct bus *bus = &w->mdev.bus;
+	struct bus *bus = &core->bus;
 
 	for (;;) {
 		struct device_driver *drv;
@@ -854,7 +852,7 @@ static struct mtty_driver *mtty_driver_get(struct uvfio_world *w, int *err)
 		md->drv.get_available = mtty_get_available;
 		md->drv.driver.name = MTTY_DRIVER_NAME;
 		md->users = 1;
-		*err = mdev_register_driver(w, &md->drv);
+		*err = mdev_register_driver(core, &md->drv);
 		if (!*err)
 			return md;
 		free(md);
@@ -879,7 +877,7 @@ static void mtty_driver_put(struct mtty_driver *md)
 	free(md);
 }
 
-static int mtty_parent_add(struct uvfio_world *w, const char *name,
+static int mtty_parent_add(struct mdev_core *core, const char *name,
 			   const struct model_param *params, unsigned int nparams, void **instance,
 			   char *err, size_t errlen)
 {
@@ -898,19 +896,18 @@ static int mtty_parent_add(struct uvfio_world *w, const char *name,
 		return ret;
 
 	mp = xzalloc(sizeof(*mp));
-	mp->w = w;
 	atomic_init(&mp->avail_ports, (unsigned int)ports);
 	for (unsigned int i = 0; i < ARRAY_SIZE(mp->types); i++) {
 		mp->types[i] = mtty_type_templates[i];
 		mp->type_list[i] = &mp->types[i].type;
 	}
-	mp->dev = virtual_device_create(&w->classes, MTTY_CLASS_NAME, name, &ret);
+	mp->dev = virtual_device_create(core->classes, MTTY_CLASS_NAME, name, &ret);
 	if (!mp->dev) {
 		snprintf(err, errlen, "cannot create the %s device '%s' (%s)", MTTY_CLASS_NAME,
 			 name, strerror(-ret));
 		goto err_free;
 	}
-	mp->driver = mtty_driver_get(w, &ret);
+	mp->driver = mtty_driver_get(core, &ret);
 	if (!mp->driver) {
 		snprintf(err, errlen, "cannot register the mdev driver mtty (%s)", strerror(-ret));
 		goto err_device;
