@@ -477,7 +477,8 @@ static void uf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return (void)fuse_reply_err(req, ENOMEM);
 	snprintf(ff->path, sizeof(ff->path), "%s", path);
 	ff->binary = st.binary;
-	ff->cap_sys_admin = opener_cap_sys_admin(fuse_req_ctx(req)->pid);
+	/* Only binary attributes (config) look at it: text opens read no /proc. */
+	ff->cap_sys_admin = st.binary && opener_cap_sys_admin(fuse_req_ctx(req)->pid);
 	pthread_mutex_init(&ff->lock, NULL);
 	fi->fh = (uintptr_t)ff;
 	fi->direct_io = 1;
